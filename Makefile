@@ -1,0 +1,30 @@
+# Two commands do all set-up: `make demo` and `make test` both create .venv from setup.py.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: test test-fast demo bench clean
+
+$(STAMP): setup.py
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+# The full suite, slow tests included (CI runs exactly this).
+test: $(STAMP)
+	$(PY) -m pytest tests -q -ra
+
+# Everything except tests marked slow.
+test-fast: $(STAMP)
+	$(PY) -m pytest tests -q -ra -m "not slow"
+
+demo: $(STAMP)
+	$(PY) launch/demo.py $(DEMO_FLAGS)
+
+bench: $(STAMP)
+	$(PY) benchmarks/grw_loss_bench.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache

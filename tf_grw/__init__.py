@@ -1,0 +1,12 @@
+"""tf-grw: GRW smoothing for TensorFlow Model Garden video models.
+
+Reference: Goldman, Giryes, Satyanarayanan, "Smooth Regularization for
+Efficient Video Recognition", NeurIPS 2025, arXiv:2511.20928.
+"""
+
+from tf_grw.grw_loss import grw_loss
+from tf_grw.grw_smoothing import assert_grw_connected
+from tf_grw.grw_smoothing import find_disconnected_grw_layers
+from tf_grw.grw_smoothing import GRWSmoothing
+
+__version__ = "0.1.0"
