@@ -7,6 +7,9 @@ INSTALL_REQUIRES = [
     "tensorflow==2.20.0",
     "tf-keras==2.20.1",
     "tensorflow-datasets==4.9.10",
+    # TFDS 4.9.10 imports it on Python 3.11 but only declares it for < 3.9
+    # (tensorflow/datasets#11212); without it download_and_prepare fails.
+    "importlib_resources==7.1.0",
     "keras==3.15.1",
     "absl-py==1.4.0",
     "numpy==2.4.6",

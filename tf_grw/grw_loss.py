@@ -98,29 +98,45 @@ def _ordering_table(window: int, mode: str, num_orderings: int,
 def _dp_plan(window: int):
   """Index tables for the subset DP over frames 1..T-1 (frame 0 is first).
 
-  Layer k holds subsets of size k (of frames 1..T-1) as a dense
-  [num_subsets, T, T] array of log-weights indexed by (second-to-last, last)
-  frame. For each transition layer k -> k+1 it returns, for every new subset
-  S' (row) and each member c of S' (column j): the index of S' \\ {c} in
-  layer k and the frame c; and for scattering back, the column j of every
-  frame c in S' (or k+1, a padding column, when c is not in S').
+  A path that starts at frame 0 and has visited the subset S of frames 1..T-1
+  (|S| = k >= 2) ends in (a, b): second-to-last a and last b, both in S. Layer
+  k stores the log-weights of all such paths as a dense [n_k, k, k] array, the
+  last two axes indexing positions in sorted(S) (diagonal = -inf). Only valid
+  states are stored.
+
+  Returns:
+    `(pairs, steps)`: `pairs` is the [n_2, 2] frames of each 2-subset; `steps`
+    has, per transition k -> k+1, a tuple `(prev_idx, energy_idx, col)`:
+    prev_idx [n_{k+1}, k+1]: index in layer k of S' \ {c_j} for c_j the j-th
+      member of S';
+    energy_idx [n_{k+1}, k+1, k, k]: flat index a*T*T + b*T + c_j of the step
+      energy, a and b running over members of S' \ {c_j};
+    col [k+1, k+1]: for new last frame position j and new second-to-last
+      position p in S', the position of that frame in S' \ {c_j}, or k (a
+      padding slot) when p == j.
   """
   frames = list(range(1, window))
-  layers = [[frozenset(s) for s in itertools.combinations(frames, k)]
+  layers = [[tuple(s) for s in itertools.combinations(frames, k)]
             for k in range(window)]
   index = [{s: i for i, s in enumerate(layer)} for layer in layers]
-  plan = []
-  for k in range(1, window - 1):
-    prev_idx, last, col = [], [], []
+  steps = []
+  for k in range(2, window - 1):
+    prev_idx, energy_idx = [], []
     for subset in layers[k + 1]:
-      members = sorted(subset)
-      prev_idx.append([index[k][subset - {c}] for c in members])
-      last.append(members)
-      position = {c: j for j, c in enumerate(members)}
-      col.append([position.get(c, k + 1) for c in range(window)])
-    plan.append((np.array(prev_idx, np.int32), np.array(last, np.int32),
-                 np.array(col, np.int32)))
-  return plan
+      row_prev, row_energy = [], []
+      for c in subset:
+        prev = tuple(m for m in subset if m != c)
+        row_prev.append(index[k][prev])
+        prev_arr = np.array(prev)
+        row_energy.append(prev_arr[:, None] * window * window +
+                          prev_arr[None, :] * window + c)
+      prev_idx.append(row_prev)
+      energy_idx.append(row_energy)
+    col = np.array([[p if p < j else (k if p == j else p - 1)
+                     for p in range(k + 1)] for j in range(k + 1)])
+    steps.append((np.array(prev_idx, np.int32),
+                  np.array(energy_idx, np.int32), col.astype(np.int32)))
+  return np.array(layers[2], np.int32), steps
 
 
 def _masked_logsumexp(x, axis):
@@ -155,33 +171,27 @@ def _dp_log_partition(gram: tf.Tensor, window: int) -> tf.Tensor:
   gbc = gram[:, None, :, :]
   gac = gram[:, :, None, :]
   energy = gc + 4.0 * gb + ga - 4.0 * gbc - 4.0 * gab + 2.0 * gac
-  half = -0.5 * energy  # [W, a, b, c]
-  num_windows = tf.shape(gram)[0]
-  neg_inf = tf.constant(-np.inf, tf.float32)
-
-  # Layer 1: paths (0, b); value 0 at (a=0, b), -inf elsewhere.
-  one_hot = np.full((window - 1, window, window), -np.inf, np.float32)
-  for i, b in enumerate(range(1, window)):
-    one_hot[i, 0, b] = 0.0
-  values = tf.tile(tf.constant(one_hot)[None], [num_windows, 1, 1, 1])
-
-  # half_t[W, b, c, a] so that gathering on c gives [.., b, a] after transpose.
-  for prev_idx, last, col in _dp_plan(window):
-    members = prev_idx.shape[1]
-    # prev: [W, S', j, a, b]
-    prev = tf.gather(values, prev_idx, axis=1)
-    # step: energy of (a, b, c_j): [W, S', j, a, b]
-    step = tf.gather(tf.transpose(half, [0, 3, 1, 2]), last, axis=1)
+  half = tf.reshape(-0.5 * energy, [-1, window ** 3])  # [W, a*T*T + b*T + c]
+  pairs, steps = _dp_plan(window)
+  # Layer 2: paths (0, b, c) over 2-subsets {m0 < m1}, positions (b, c).
+  first = tf.gather(half, pairs[:, 0] * window + pairs[:, 1], axis=1)
+  second = tf.gather(half, pairs[:, 1] * window + pairs[:, 0], axis=1)
+  neg_inf = tf.fill(tf.shape(first), tf.constant(-np.inf, tf.float32))
+  values = tf.stack([tf.stack([neg_inf, first], -1),
+                     tf.stack([second, neg_inf], -1)], -2)  # [W, n2, 2, 2]
+  for prev_idx, energy_idx, col in steps:
+    k = prev_idx.shape[1] - 1
+    prev = tf.gather(values, prev_idx, axis=1)  # [W, S', j, a, b]
+    step = tf.gather(half, energy_idx, axis=1)  # [W, S', j, a, b]
     new = _masked_logsumexp(prev + step, axis=3)  # [W, S', j, b]
-    # Scatter column j to frame c: pad a -inf column, gather by `col`.
-    pad = tf.fill(tf.stack([num_windows, tf.shape(new)[1], 1, window]),
-                  neg_inf)
-    new = tf.concat([new, pad], axis=2)  # [W, S', j+1, b]
-    new = tf.transpose(new, [1, 2, 0, 3])  # [S', j+1, W, b]
-    new = tf.gather(new, col, axis=1, batch_dims=1)  # [S', c, W, b]
-    values = tf.transpose(new, [2, 0, 3, 1])  # [W, S', b, c]
-    del members
-  final = tf.reshape(values, [num_windows, window * window])
+    pad = tf.fill(tf.concat([tf.shape(new)[:3], [1]], 0),
+                  tf.constant(-np.inf, tf.float32))
+    new = tf.concat([new, pad], axis=3)  # [W, S', j, k + 1]
+    new = tf.transpose(new, [2, 0, 1, 3])  # [j, W, S', k + 1]
+    new = tf.gather(new, col, axis=3, batch_dims=1)  # [j, W, S', p]
+    values = tf.transpose(new, [1, 2, 3, 0])  # [W, S', p (b), j (c)]
+    del k
+  final = tf.reshape(values, [tf.shape(values)[0], -1])
   return _masked_logsumexp(final, axis=1)
 
 

@@ -1,0 +1,29 @@
+"""Datasets for tf_grw; importing this package registers the TFDS builders.
+
+After ``import tf_grw.datasets``, ``tfds.load("grw_airplanes")`` builds the
+procedural rotating-airplanes dataset (see :mod:`tf_grw.datasets.airplanes`).
+"""
+
+from tf_grw.datasets import airplanes
+from tf_grw.datasets.airplanes import CLASS_NAMES
+from tf_grw.datasets.airplanes import generate_split
+from tf_grw.datasets.airplanes import GrwAirplanes
+from tf_grw.datasets.airplanes import GrwAirplanesConfig
+from tf_grw.datasets.airplanes import iter_split
+from tf_grw.datasets.airplanes import render_clip
+from tf_grw.datasets.airplanes import rotation_sequence
+from tf_grw.datasets.airplanes import split_labels
+from tf_grw.datasets.airplanes import split_seed
+
+__all__ = [
+    "CLASS_NAMES",
+    "GrwAirplanes",
+    "GrwAirplanesConfig",
+    "airplanes",
+    "generate_split",
+    "iter_split",
+    "render_clip",
+    "rotation_sequence",
+    "split_labels",
+    "split_seed",
+]
