@@ -8,5 +8,12 @@ from tf_grw.grw_loss import grw_loss
 from tf_grw.grw_smoothing import assert_grw_connected
 from tf_grw.grw_smoothing import find_disconnected_grw_layers
 from tf_grw.grw_smoothing import GRWSmoothing
+from tf_grw.movinet_grw import build_movinet_grw
+from tf_grw.movinet_grw import MODEL_IDS
+from tf_grw.movinet_grw import movinet_recipe
+from tf_grw.movinet_grw import MovinetGRWClassifier
+from tf_grw.movinet_grw import PretrainedLoadReport
+from tf_grw.movinet_grw import valid_grw_endpoints
+from tf_grw.temporal_head import TemporalTransformerHead
 
 __version__ = "0.1.0"

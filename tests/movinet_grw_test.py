@@ -1,0 +1,483 @@
+"""Tests of `tf_grw.movinet_grw` (official MoViNets with GRW smoothing).
+
+Inputs are tiny (4 frames of 32x32) and models are shared per module: one
+MoViNet-A0 backbone takes several seconds to build on a loaded 2-core CPU.
+"""
+
+import doctest
+
+import numpy as np
+import pytest
+import tensorflow as tf
+import tf_keras
+
+from official.projects.movinet.modeling import movinet
+from official.projects.movinet.modeling import movinet_model
+from tf_grw import movinet_grw
+from tf_grw.movinet_grw import build_movinet_grw
+from tf_grw.movinet_grw import MovinetGRWClassifier
+from tf_grw.movinet_grw import movinet_recipe
+
+FRAMES, SIZE, CLASSES = 4, 32, 3
+
+# `movinet_model.MovinetClassifier(Movinet(**recipe), num_classes=600)
+# .count_params()` for the official stream recipe (causal, 2plus1d, 2plus3d SE,
+# hard swish, positional encoding for a3-a5) and base recipe (3d), computed
+# once from the official classes (tf-models-official 2.20).
+PINNED_PARAMS = {
+    ("a0", "stream"): 3_765_983,
+    ("a1", "stream"): 6_481_560,
+    ("a2", "stream"): 7_366_050,
+    ("a3", "stream"): 11_043_146,
+    ("a4", "stream"): 18_228_326,
+    ("a5", "stream"): 31_636_734,
+    ("a0", "base"): 3_126_071,
+    ("a1", "base"): 4_717_912,
+    ("a2", "base"): 5_280_922,
+    ("a3", "base"): 7_443_289,
+    ("a4", "base"): 11_422_727,
+    ("a5", "base"): 18_763_355,
+}
+
+
+def _video(batch=2, frames=FRAMES, seed=0):
+  return np.random.default_rng(seed).random(
+      (batch, frames, SIZE, SIZE, 3)).astype("float32")
+
+
+def _set_rezero(model, value=0.5):
+  """Opens every residual branch: ReZero scales start at 0 (time ignored).
+
+  The official `Scale(name="rezero")` layers create scalar variables named
+  `block{b}_layer{l}/scale:0`.
+  """
+  scales = [v for v in model.weights
+            if v.shape.rank == 0 and v.name.endswith("/scale:0")]
+  assert scales, "no ReZero scales found"
+  for v in scales:
+    v.assign(value)
+  return len(scales)
+
+
+def _official(model_id="a0", num_classes=CLASSES, stream=True, **overrides):
+  recipe = movinet_recipe(model_id, stream)
+  kwargs = {k: recipe[k] for k in (
+      "causal", "conv_type", "se_type", "activation", "gating_activation",
+      "use_positional_encoding")}
+  kwargs.update(overrides)
+  backbone = movinet.Movinet(model_id=model_id, use_sync_bn=False, **kwargs)
+  return movinet_model.MovinetClassifier(
+      backbone, num_classes=num_classes,
+      activation=recipe["classifier_activation"])
+
+
+def _train_steps(model, steps=2, lr=0.05):
+  """A few SGD steps on cross-entropy + model.losses (GRW-trained weights)."""
+  optimizer = tf_keras.optimizers.SGD(lr)
+  x = tf.constant(_video(seed=1))
+  y = tf.constant([0, 1])
+  for _ in range(steps):
+    with tf.GradientTape() as tape:
+      logits = model(x, training=True)
+      loss = tf.reduce_mean(
+          tf_keras.losses.sparse_categorical_crossentropy(
+              y, logits, from_logits=True)) + tf.add_n(model.losses)
+    grads = tape.gradient(loss, model.trainable_variables)
+    optimizer.apply_gradients(zip(grads, model.trainable_variables))
+
+
+# -- validation (no backbone is built) -----------------------------------------
+
+
+def test_bad_endpoint_name_message():
+  with pytest.raises(ValueError) as info:
+    build_movinet_grw("a0", grw_endpoints=["block9"])
+  message = str(info.value)
+  assert message.startswith(
+      "Invalid value received for argument `grw_endpoints`. Expected endpoint "
+      "names of MoViNet-A0 (or fnmatch patterns over them): stem, block0, "
+      "block0_layer0, block1, block1_layer0, block1_layer1, block1_layer2, "
+      "block2, ")
+  assert message.endswith("block4_layer3. Received: grw_endpoints='block9'")
+
+
+@pytest.mark.parametrize("kwargs,message", [
+    (dict(grw_endpoints=["embedding"]),
+     "Invalid value received for argument `grw_endpoints`. Expected "
+     "'embedding' only with head='transformer' (it is the per-frame "
+     "embedding of the Transformer head). Received: grw_endpoints='embedding'"),
+    (dict(grw_endpoints=["block4", "block4_layer3"]),
+     "Invalid value received for argument `grw_endpoints`. Expected each "
+     "endpoint at most once (a stage name 'blockN' means its last layer). "
+     "Received: grw_endpoints='block4_layer3'"),
+    (dict(model_id="a9"),
+     "Invalid value received for argument `model_id`. Expected one of "
+     "['a0', 'a1', 'a2', 'a3', 'a4', 'a5']. Received: model_id='a9'"),
+    (dict(head="mlp"),
+     "Invalid value received for argument `head`. Expected one of "
+     "['movinet', 'transformer']. Received: head='mlp'"),
+    (dict(window=2), "Invalid value received for argument `window`."),
+    (dict(grw_endpoints=[{"endpoint": "block4", "weight": -1.0}]),
+     "Invalid value received for argument `weight`."),
+    (dict(num_frames=4, window=5),
+     "Invalid value received for argument `window`. Expected an integer <= "
+     "num_frames=4 (endpoint 'block4_layer3'). Received: window=5"),
+    (dict(bogus=1), "Invalid value received for argument `options`."),
+    (dict(grw_endpoints=[("block4", {"window": 5, "colour": 1})]),
+     "Invalid value received for argument `grw_endpoints`."),
+])
+def test_bad_arguments(kwargs, message):
+  with pytest.raises(ValueError) as info:
+    build_movinet_grw(**kwargs)
+  assert str(info.value).startswith(message)
+
+
+def test_endpoint_expansion():
+  resolve = movinet_grw._resolve_endpoints  # pylint: disable=protected-access
+  defaults = dict(window=5, weight=0.1, alpha=None, normalization="batch_norm",
+                  orderings="exact", num_orderings=1000, seed=0)
+  canonical = movinet_grw._canonical_entry  # pylint: disable=protected-access
+  entries = [canonical(e) for e in (
+      "block2", ("stem", 3), {"endpoint": "block4_layer*", "weight": 0.05},
+      ("block1_layer0", {"alpha": 0.5}))]
+  specs = resolve(entries, "a0", "movinet", defaults)
+  assert [s.endpoint for s in specs] == [
+      "block2_layer2", "stem", "block4_layer0", "block4_layer1",
+      "block4_layer2", "block4_layer3", "block1_layer0"]
+  assert specs[1].window == 3 and specs[1].weight == 0.1
+  assert {s.weight for s in specs[2:6]} == {0.05}
+  assert specs[6].alpha == 0.5
+  assert movinet_grw.valid_grw_endpoints("a0", "transformer")[-1] == (
+      "embedding")
+
+
+def test_recipes():
+  stream = movinet_recipe("a2")
+  assert (stream["causal"], stream["conv_type"], stream["se_type"],
+          stream["activation"], stream["gating_activation"],
+          stream["use_positional_encoding"]) == (
+              True, "2plus1d", "2plus3d", "hard_swish", "hard_sigmoid", False)
+  assert [movinet_recipe(m)["use_positional_encoding"]
+          for m in movinet_grw.MODEL_IDS] == [False] * 3 + [True] * 3
+  base = movinet_recipe("a3", stream=False)
+  assert (base["causal"], base["conv_type"], base["se_type"],
+          base["activation"]) == (False, "3d", "3d", "swish")
+
+
+# -- a trained A0 stream model, shared -----------------------------------------
+
+
+@pytest.fixture(scope="module")
+def stream_a0():
+  model = build_movinet_grw(
+      "a0", num_classes=CLASSES,
+      grw_endpoints=["stem", "block1",
+                     # Monitor only; alpha > 0 keeps its loss from
+                     # saturating at 0 on 2 orderings.
+                     {"endpoint": "block3_layer1", "window": 3,
+                      "weight": 0.0, "alpha": 0.5}],
+      window=4, dropout_rate=0.0, stochastic_depth_drop_rate=0.0)
+  _set_rezero(model)
+  _train_steps(model)  # GRW-trained weights.
+  return model
+
+
+def test_grw_loss_only_in_training(stream_a0):
+  model = stream_a0
+  x = _video()
+  model(x, training=True)
+  losses = [float(l) for l in model.losses]
+  assert len(losses) == 3
+  assert [float(l) for l in model.grw_losses] == losses
+  assert losses[0] > 0 and losses[1] > 0 and losses[2] == 0.0  # weight 0.
+  model(x, training=False)
+  assert not model.losses
+  model(x)  # training=None: inference.
+  assert not model.losses
+
+
+def test_grw_metrics_and_total(stream_a0):
+  model = stream_a0
+  model.reset_metrics()
+  model(_video(), training=True)
+  results = {m.name: float(m.result()) for m in model.metrics}
+  parts = ["grw_loss_stem", "grw_loss_block1_layer2", "grw_loss_block3_layer1"]
+  assert set(parts + ["grw_loss"]) <= set(results)
+  # Unweighted losses, also for the weight-0 tap.
+  assert all(results[p] > 0 for p in parts), results
+  np.testing.assert_allclose(results["grw_loss"],
+                             sum(results[p] for p in parts), rtol=1e-5)
+  # The per-endpoint metric is the unweighted loss: weight * metric == loss.
+  stem_loss = float(model.losses[0])
+  np.testing.assert_allclose(stem_loss, 0.1 * results["grw_loss_stem"],
+                             rtol=1e-5)
+
+
+def test_grw_gradients_reach_backbone(stream_a0):
+  model = stream_a0
+  stem_kernel = [v for v in model.backbone.trainable_variables
+                 if v.name.startswith("stem")][0]
+  with tf.GradientTape() as tape:
+    model(_video(), training=True)
+    grw = tf.add_n(model.losses)
+  grad = tape.gradient(grw, stem_kernel)
+  assert grad is not None and float(tf.reduce_max(tf.abs(grad))) > 0
+
+
+def test_inference_model_is_official_and_equal(stream_a0):
+  model = stream_a0
+  inference = model.inference_model()
+  assert type(inference) is (  # pylint: disable=unidiomatic-typecheck
+      movinet_model.MovinetClassifier)
+  assert not [l for l in inference.submodules
+              if "GRW" in type(l).__name__]
+  x = _video(seed=3)
+  np.testing.assert_allclose(inference(x), model(x, training=False),
+                             atol=1e-5)
+  # Same parameters as the official classifier: ours minus GRW statistics.
+  grw_params = sum(l.count_params() for l in model.grw_layers)
+  assert inference.count_params() == model.count_params() - grw_params
+  assert inference.count_params() == (
+      PINNED_PARAMS[("a0", "stream")] - (2048 + 1) * (600 - CLASSES))
+
+
+def test_stream_frame_by_frame_equals_clip(stream_a0):
+  model = stream_a0
+  stream = model.inference_model(streaming=True)
+  assert stream.backbone.use_external_states
+  x = _video(frames=6, seed=4)
+  states = model.init_states(tf.shape(x))
+  official_states = stream.init_states(tf.shape(x))
+  assert {k: v.shape for k, v in states.items()} == {
+      k: v.shape for k, v in official_states.items()}
+  specs = model.initial_state_specs(x.shape)
+  assert set(specs) == set(states)
+  for t in range(x.shape[1]):
+    logits, states = stream({**states, "image": x[:, t:t + 1]})
+  clip = model(x, training=False)
+  np.testing.assert_allclose(logits, clip, atol=1e-5)
+  # Not trivially equal: the backbone mixes frames (ReZero scales are open),
+  # so per-frame features of the reversed clip are not the reversed features.
+  forward = model.per_frame_embeddings(x)["block1_layer2"].numpy()
+  backward = model.per_frame_embeddings(x[:, ::-1])["block1_layer2"].numpy()
+  assert np.abs(backward[:, ::-1] - forward).max() > 1e-3 * np.abs(
+      forward).max()
+
+
+def test_states_in_training_call_are_refused(stream_a0):
+  states = stream_a0.init_states([1, 1, SIZE, SIZE, 3])
+  with pytest.raises(ValueError, match="argument `inputs`"):
+    stream_a0({**states, "image": _video(1, 1)})
+
+
+def test_get_config_round_trip(stream_a0):
+  config = stream_a0.get_config()
+  assert config["grw_endpoints"] == [
+      "stem", "block1",
+      {"endpoint": "block3_layer1", "window": 3, "weight": 0.0, "alpha": 0.5}]
+  clone = MovinetGRWClassifier.from_config(config)
+  assert clone.get_config() == config
+  assert [s.endpoint for s in clone.grw_specs] == [
+      "stem", "block1_layer2", "block3_layer1"]
+  clone(_video(), training=True)
+  assert clone.count_params() == stream_a0.count_params()
+  assert len(clone.losses) == 3
+
+
+# -- checkpoints ---------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def official_checkpoint(tmp_path_factory):
+  """An official A0 stream classifier with non-trivial weights, saved."""
+  model = _official("a0")
+  _set_rezero(model, 0.3)
+  for v in model.weights:
+    if "moving_mean" in v.name:
+      v.assign(tf.fill(v.shape, 0.05))
+  path = tf.train.Checkpoint(model=model).save(
+      str(tmp_path_factory.mktemp("official") / "ckpt"))
+  return model, path
+
+
+def test_load_pretrained_official_checkpoint(official_checkpoint):
+  official, path = official_checkpoint
+  model = build_movinet_grw("a0", num_classes=CLASSES,
+                            grw_endpoints=["block2"], window=4)
+  report = model.load_pretrained(path)
+  assert report.head_loaded
+  assert not report.missing and not report.mismatched and not report.unused
+  assert len(report.loaded) == len(official.weights)
+  x = _video(seed=5)
+  np.testing.assert_allclose(model(x, training=False), official(x), atol=1e-5)
+  assert "head loaded" in str(report)
+  assert model.checkpoint_items["backbone"] is model.backbone
+
+
+def test_load_pretrained_transformer_keeps_its_head(official_checkpoint,
+                                                    transformer_a0):
+  official, path = official_checkpoint
+  model = transformer_a0
+  head_before = [v.numpy() for v in model.temporal_head.weights]
+  report = model.load_pretrained(path)
+  assert not report.head_loaded
+  assert "Transformer head" in report.head_note
+  assert len(report.loaded) == len(official.backbone.weights)
+  x = _video(seed=6)
+  ours = model.per_frame_embeddings(x)["block2_layer2"]
+  endpoints, _ = official.backbone({"image": x})
+  np.testing.assert_allclose(
+      ours, tf.reduce_mean(endpoints["block2_layer2"], [2, 3]), atol=1e-5)
+  for before, after in zip(head_before, model.temporal_head.weights):
+    np.testing.assert_array_equal(before, after.numpy())
+
+
+def test_load_pretrained_wrong_recipe_is_strict(official_checkpoint):
+  _, path = official_checkpoint
+  base = build_movinet_grw("a0", num_classes=CLASSES, stream=False,
+                           grw_endpoints=["block2"], window=4)
+  assert (base.causal, base.conv_type, base.se_type) == (False, "3d", "3d")
+  with pytest.raises(ValueError, match="does not fit the MoViNet-A0 backbone"):
+    base.load_pretrained(path)
+  with pytest.raises(ValueError, match="argument `causal`"):
+    base.inference_model(streaming=True)  # Base models do not stream.
+  report = base.load_pretrained(path, strict=False)
+  assert report.missing and report.unused
+  # Base parameter parity with the official base classifier.
+  base(_video(), training=True)
+  grw_params = sum(l.count_params() for l in base.grw_layers)
+  assert base.count_params() - grw_params == (
+      PINNED_PARAMS[("a0", "base")] - (2048 + 1) * (600 - CLASSES))
+
+
+# -- the paper's final-layer variant -------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def transformer_a0():
+  model = build_movinet_grw(
+      "a0", num_classes=CLASSES, head="transformer",
+      grw_endpoints=["embedding", "block2"], window=4, embed_dim=16,
+      transformer_heads=2, stochastic_depth_drop_rate=0.0)
+  _set_rezero(model)
+  return model
+
+
+def test_embedding_grw_losses(transformer_a0):
+  model = transformer_a0
+  model.reset_metrics()
+  model(_video(), training=True)
+  assert len(model.losses) == 2 and all(float(l) > 0 for l in model.losses)
+  names = {m.name for m in model.metrics}
+  assert {"grw_loss", "grw_loss_embedding", "grw_loss_block2_layer2"} <= names
+  model(_video(), training=False)
+  assert not model.losses
+  # The embedding loss reaches the affine layer and the backbone.
+  with tf.GradientTape() as tape:
+    model(_video(), training=True)
+    loss = model.losses[0]
+  grads = tape.gradient(loss, [model.temporal_head.affine.kernel,
+                               model.backbone.trainable_variables[0]])
+  assert all(g is not None and float(tf.reduce_max(tf.abs(g))) > 0
+             for g in grads)
+
+
+def test_transformer_inference_model(transformer_a0):
+  model = transformer_a0
+  inference = model.inference_model()
+  assert not isinstance(inference, MovinetGRWClassifier)
+  assert not [l for l in inference.submodules if "GRW" in type(l).__name__]
+  x = _video(seed=7)
+  np.testing.assert_allclose(inference(x), model(x, training=False),
+                             atol=1e-5)
+  grw_params = sum(l.count_params() for l in model.grw_layers)
+  assert inference.count_params() == model.count_params() - grw_params
+  with pytest.raises(NotImplementedError, match="head='movinet' only"):
+    model.inference_model(streaming=True)
+
+
+# -- all model sizes -----------------------------------------------------------
+
+
+@pytest.mark.parametrize("model_id,recipe", [
+    ("a0", "stream"), ("a1", "stream"), ("a2", "stream"),
+    pytest.param("a3", "stream", marks=pytest.mark.slow),
+    pytest.param("a4", "stream", marks=pytest.mark.slow),
+    pytest.param("a5", "stream", marks=pytest.mark.slow),
+    pytest.param("a3", "base", marks=pytest.mark.slow),
+])
+def test_model_ids_build_with_official_parameter_count(model_id, recipe):
+  # alpha > 0: with one window the order term alone may saturate at 0.
+  model = build_movinet_grw(model_id, num_classes=600,
+                            stream=recipe == "stream",
+                            grw_endpoints=["block2"], window=4, alpha=0.5)
+  logits = model(_video(batch=1), training=True)
+  assert logits.shape == (1, 600)
+  assert len(model.losses) == 1 and float(model.losses[0]) > 0
+  grw_params = sum(l.count_params() for l in model.grw_layers)
+  assert model.count_params() - grw_params == PINNED_PARAMS[(model_id,
+                                                             recipe)]
+
+
+# -- conv types ----------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_3d_2plus1d_training_converts_to_2plus1d(official_checkpoint):
+  """Model Garden's stream path: train 3d_2plus1d, export 2plus1d."""
+  official, path = official_checkpoint
+  model = build_movinet_grw("a0", num_classes=CLASSES, conv_type="3d_2plus1d",
+                            grw_endpoints=["block1"], window=4)
+  with pytest.raises(ValueError, match="checkpoint_conv_type"):
+    model.load_pretrained(path)
+  report = model.load_pretrained(path, checkpoint_conv_type="2plus1d")
+  assert report.head_loaded and report.converted_from == "2plus1d"
+  x = _video(seed=8)
+  ours = model(x, training=False)
+  np.testing.assert_allclose(ours, official(x), atol=1e-5)
+  inference = model.inference_model(streaming=True, conv_type="2plus1d")
+  assert inference.backbone.conv_type == "2plus1d"
+  states = inference.init_states(tf.shape(x))
+  for t in range(x.shape[1]):
+    logits, states = inference({**states, "image": x[:, t:t + 1]})
+  np.testing.assert_allclose(logits, ours, atol=1e-5)
+
+
+# -- Keras fit under MirroredStrategy ------------------------------------------
+
+
+@pytest.mark.slow
+def test_fit_mirrored_strategy_lowers_loss():
+  devices = tf.config.list_logical_devices("CPU")
+  if len(devices) < 2:
+    pytest.skip("needs the two logical CPUs set up in conftest")
+  strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
+  with strategy.scope():
+    model = build_movinet_grw(
+        "a0", num_classes=2, grw_endpoints=["block1"], window=4,
+        dropout_rate=0.0, stochastic_depth_drop_rate=0.0)
+    model.compile(
+        optimizer=tf_keras.optimizers.Adam(1e-3),
+        loss=tf_keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+        metrics=["accuracy"])
+  x = _video(batch=8, seed=9)
+  y = (np.arange(8) % 2).astype("int32")
+  x[y == 1] = np.clip(x[y == 1] + 0.4, 0, 1)
+  # One full batch per epoch; epochs cost ~0.3 s after the first (tracing).
+  history = model.fit(x, y, batch_size=8, epochs=30, verbose=0).history
+  assert {"loss", "accuracy", "grw_loss", "grw_loss_block1_layer2"} <= set(
+      history)
+  assert all(v > 0 for v in history["grw_loss"])
+  # The GRW losses are in the optimized loss: loss = CE + 0.1 * grw_loss.
+  assert history["loss"][0] > 0.1 * history["grw_loss"][0] * 0.9
+  # The GRW term dominates this loss and is noisy step to step: compare ends.
+  assert np.mean(history["loss"][-3:]) < 0.5 * np.mean(history["loss"][:3])
+  assert np.mean(history["grw_loss"][-3:]) < np.mean(history["grw_loss"][:3])
+
+
+# -- docstring examples --------------------------------------------------------
+
+
+def test_docstring_examples():
+  result = doctest.testmod(movinet_grw, optionflags=doctest.ELLIPSIS)
+  assert result.failed == 0 and result.attempted > 0

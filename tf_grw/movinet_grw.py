@@ -1,0 +1,1103 @@
+"""Official Model Garden MoViNets with GRW smoothing on chosen endpoints.
+
+Reference: Goldman, Giryes, Satyanarayanan, "Smooth Regularization for
+Efficient Video Recognition", NeurIPS 2025, arXiv:2511.20928.
+
+`build_movinet_grw` returns a `MovinetGRWClassifier`: the official
+`movinet.Movinet` backbone (from `official.projects.movinet`), a
+`GRWSmoothing` tap on each chosen per-frame endpoint, and either the official
+MoViNet classifier head or the paper's final-layer head (per-frame Dense
+embedding, GRW on it, small Transformer over time). `inference_model()` gives
+back a plain model with the trained weights and no GRW code: an official
+`MovinetClassifier` (optionally with stream states) for the MoViNet head.
+"""
+
+import dataclasses
+import fnmatch
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
+
+from absl import logging
+import numpy as np
+import tensorflow as tf
+from tensorflow.core.protobuf import trackable_object_graph_pb2
+import tf_keras
+
+from official.projects.movinet.modeling import movinet
+from official.projects.movinet.modeling import movinet_layers
+from official.projects.movinet.modeling import movinet_model
+from tf_grw.errors import invalid_value
+from tf_grw.grw_smoothing import GRWSmoothing
+from tf_grw.temporal_head import TemporalTransformerHead
+
+__all__ = [
+    "MODEL_IDS", "movinet_recipe", "build_movinet_grw", "MovinetGRWClassifier",
+    "PretrainedLoadReport", "valid_grw_endpoints",
+]
+
+MODEL_IDS = ("a0", "a1", "a2", "a3", "a4", "a5")
+HEADS = ("movinet", "transformer")
+CONV_TYPES = ("3d", "2plus1d", "3d_2plus1d")
+EMBEDDING = "embedding"
+TOTAL_METRIC = "grw_loss"
+# Per-entry keys of `grw_endpoints` that override the model-wide GRW settings.
+_GRW_KEYS = ("window", "weight", "alpha", "normalization", "orderings",
+             "num_orderings", "seed")
+
+
+def movinet_recipe(model_id: str = "a0", stream: bool = True) -> Dict[str, Any]:
+  """The official Model Garden MoViNet recipe, as constructor arguments.
+
+  Reproduces `official/projects/movinet/configs/yaml/movinet_{id}_k600_8x8.yaml`
+  (base) and `movinet_{id}_stream_k600_8x8.yaml` (stream), and the README /
+  `tools/export_saved_model.py` settings for streaming inference:
+
+  * stream: `causal=True`, `conv_type="2plus1d"` (Model Garden trains stream
+    models as `"3d_2plus1d"` and converts them to `"2plus1d"` for TF Lite;
+    both are accepted here), `se_type="2plus3d"`, `activation="hard_swish"`,
+    `gating_activation="hard_sigmoid"`, `use_positional_encoding` only for
+    a3, a4 and a5 (README: "A3, A4, and A5 models use a positional encoding in
+    the squeeze-excitation blocks"), classifier activation `"hard_swish"` for
+    a1 and a4 (their yaml sets it) and `"swish"` otherwise, dropout 0.2 for
+    a0 and a1, 0.5 for a2-a5.
+  * base: `causal=False`, `conv_type="3d"`, `se_type="3d"`, swish / sigmoid,
+    no positional encoding, dropout 0.2 for a0 and 0.5 for a1-a5.
+  * both: stochastic depth 0.2, synchronized batch norm with momentum 0.99 and
+    epsilon 1e-3, and global average pooling `"3d"` in the head (cumulative
+    over frames when causal).
+
+  The task-level parts of the recipe (L2 weight decay 3e-5, label smoothing
+  0.1, RMSprop) are not model arguments; pass `l2_weight_decay=3e-5` to
+  `build_movinet_grw` to get Model Garden's regularizer.
+
+  Args:
+    model_id: one of `MODEL_IDS`.
+    stream: the causal stream recipe (True) or the base recipe (False).
+
+  Returns:
+    A dict of `MovinetGRWClassifier` constructor arguments.
+
+  Example:
+
+  >>> movinet_recipe("a3")["use_positional_encoding"]
+  True
+  >>> movinet_recipe("a0", stream=False)["conv_type"]
+  '3d'
+  """
+  if model_id not in MODEL_IDS:
+    raise invalid_value("model_id", f"one of {list(MODEL_IDS)}", model_id)
+  if not isinstance(stream, bool):
+    raise invalid_value("stream", "a bool", stream)
+  common = dict(
+      model_id=model_id,
+      stochastic_depth_drop_rate=0.2,
+      use_sync_bn=True,
+      norm_momentum=0.99,
+      norm_epsilon=1e-3,
+  )
+  if stream:
+    return dict(
+        common,
+        causal=True,
+        conv_type="2plus1d",
+        se_type="2plus3d",
+        activation="hard_swish",
+        gating_activation="hard_sigmoid",
+        use_positional_encoding=model_id in ("a3", "a4", "a5"),
+        classifier_activation=("hard_swish" if model_id in ("a1", "a4")
+                               else "swish"),
+        dropout_rate=0.2 if model_id in ("a0", "a1") else 0.5,
+    )
+  return dict(
+      common,
+      causal=False,
+      conv_type="3d",
+      se_type="3d",
+      activation="swish",
+      gating_activation="sigmoid",
+      use_positional_encoding=False,
+      classifier_activation="swish",
+      dropout_rate=0.2 if model_id == "a0" else 0.5,
+  )
+
+
+def valid_grw_endpoints(model_id: str, head: str = "movinet") -> List[str]:
+  """Names accepted in `grw_endpoints` for a model id and head.
+
+  `"stem"`, every `"block{b}_layer{l}"`, every stage `"block{b}"` (its last
+  layer's output) and, for `head="transformer"`, `"embedding"`.
+
+  Example:
+
+  >>> valid_grw_endpoints("a0")[:3]
+  ['stem', 'block0', 'block0_layer0']
+  """
+  names = ["stem"]
+  for stage, layers in _stage_layers(model_id).items():
+    names.append(stage)
+    names.extend(layers)
+  if head == "transformer":
+    names.append(EMBEDDING)
+  return names
+
+
+def _stage_layers(model_id: str) -> Dict[str, List[str]]:
+  """{"block{b}": ["block{b}_layer0", ...]} from the official block specs."""
+  stages = {}
+  blocks = [b for b in movinet.BLOCK_SPECS[model_id]
+            if isinstance(b, movinet.MovinetBlockSpec)]
+  for b, block in enumerate(blocks):
+    stages[f"block{b}"] = [f"block{b}_layer{l}"
+                           for l in range(len(block.expand_filters))]
+  return stages
+
+
+@dataclasses.dataclass(frozen=True)
+class _GRWSpec:
+  """One resolved GRW tap: an endpoint and the settings of its layer."""
+  endpoint: str
+  window: int
+  weight: float
+  alpha: Optional[float]
+  normalization: str
+  orderings: str
+  num_orderings: int
+  seed: int
+
+
+def _canonical_entry(entry) -> Union[str, Dict[str, Any]]:
+  """A `grw_endpoints` entry as a str or a JSON-friendly dict."""
+  expected = ("a name, a dict with key 'endpoint' (and optional "
+              f"{', '.join(_GRW_KEYS)}), or a tuple (name, window[, weight"
+              "[, alpha]]) or (name, dict)")
+  if isinstance(entry, str):
+    return entry
+  if isinstance(entry, Mapping):
+    entry = dict(entry)
+    if not isinstance(entry.get("endpoint"), str):
+      raise invalid_value("grw_endpoints", expected, entry)
+    unknown = sorted(set(entry) - {"endpoint", *_GRW_KEYS})
+    if unknown:
+      raise invalid_value("grw_endpoints", expected, entry)
+    return entry if len(entry) > 1 else entry["endpoint"]
+  if isinstance(entry, (tuple, list)) and entry and isinstance(entry[0], str):
+    if len(entry) == 2 and isinstance(entry[1], Mapping):
+      return _canonical_entry({"endpoint": entry[0], **entry[1]})
+    if 2 <= len(entry) <= 4 and not any(isinstance(v, Mapping)
+                                        for v in entry[1:]):
+      return _canonical_entry(dict(zip(("endpoint", "window", "weight",
+                                        "alpha"), entry)))
+    if len(entry) == 1:
+      return entry[0]
+  raise invalid_value("grw_endpoints", expected, entry)
+
+
+def _resolve_endpoints(entries, model_id, head, defaults) -> List[_GRWSpec]:
+  """Expands stage names and patterns, validates names, merges settings."""
+  stages = _stage_layers(model_id)
+  layer_names = ["stem"] + [n for ls in stages.values() for n in ls]
+  valid = valid_grw_endpoints(model_id, head)
+  specs, seen = [], set()
+  for entry in entries:
+    overrides = {} if isinstance(entry, str) else dict(entry)
+    name = entry if isinstance(entry, str) else overrides.pop("endpoint")
+    if name == EMBEDDING and head != "transformer":
+      raise invalid_value(
+          "grw_endpoints", "'embedding' only with head='transformer' (it is "
+          "the per-frame embedding of the Transformer head)", name)
+    if name in stages:
+      names = [stages[name][-1]]
+    elif name in valid:
+      names = [name]
+    elif any(c in name for c in "*?["):
+      names = fnmatch.filter(layer_names, name)
+    else:
+      names = []
+    if not names:
+      raise invalid_value(
+          "grw_endpoints", f"endpoint names of MoViNet-{model_id.upper()} "
+          f"(or fnmatch patterns over them): {', '.join(valid)}", name)
+    for endpoint in names:
+      if endpoint in seen:
+        raise invalid_value(
+            "grw_endpoints", "each endpoint at most once (a stage name "
+            "'blockN' means its last layer)", endpoint)
+      seen.add(endpoint)
+      specs.append(_GRWSpec(endpoint=endpoint, **{**defaults, **overrides}))
+  return specs
+
+
+@tf_keras.utils.register_keras_serializable(package="tf_grw")
+class MovinetGRWClassifier(tf_keras.Model):
+  """An official MoViNet video classifier trained with GRW smoothing.
+
+  The forward pass runs the official `movinet.Movinet` backbone (per-frame
+  endpoints `stem`, `block{b}_layer{l}` of shape `[B, T, h, w, c]`), applies a
+  `GRWSmoothing` layer to each endpoint in `grw_endpoints`, and classifies with
+
+  * `head="movinet"`: the official `movinet_layers.ClassifierHead` on the
+    backbone's pooled `head` endpoint, so the weights are exactly those of an
+    official `movinet_model.MovinetClassifier`;
+  * `head="transformer"`: the paper's final-layer variant. The backbone's
+    head projection (its last conv, before pooling) is averaged over space per
+    frame, projected by the Dense `affine` layer of a
+    `TemporalTransformerHead` to the per-frame embedding (GRW endpoint
+    `"embedding"`), then LayerNorm -> Transformer -> mean over time -> logits.
+
+  GRW taps on backbone endpoints are side branches (the official backbone is a
+  closed functional model), which is enough: this is a subclassed model, so
+  every loss a GRW layer adds while `call` runs with `training=True` is in
+  `model.losses`, which Keras `fit` and Model Garden's video task add to the
+  objective. With `training=False` nothing is added. Each tap logs its
+  unweighted loss as the metric `grw_loss_<endpoint>`, and `grw_loss` logs
+  their sum.
+
+  Use `build_movinet_grw` for the official presets; this constructor takes
+  the resolved arguments (it is what `get_config` stores).
+
+  Streaming: train with the causal (stream) recipe, then
+  `inference_model(streaming=True)` returns an official `MovinetClassifier`
+  with external states; call it as `logits, states = m({**states, "image":
+  frames})` starting from `model.init_states(shape)`.
+
+  Args:
+    num_classes: number of output logits.
+    model_id: MoViNet size, one of `MODEL_IDS`.
+    causal, conv_type, se_type, activation, gating_activation,
+      use_positional_encoding, stochastic_depth_drop_rate, use_sync_bn,
+      norm_momentum, norm_epsilon: `movinet.Movinet` arguments.
+    dropout_rate: dropout before the MoViNet classifier.
+    classifier_activation: activation of the MoViNet classifier head.
+    l2_weight_decay: Model Garden's `losses.l2_weight_decay`; when > 0 the
+      backbone and head kernels get `L2(l2_weight_decay / 2)` like Model
+      Garden's video task.
+    head: `"movinet"` or `"transformer"`.
+    embed_dim, transformer_layers, transformer_heads, transformer_mlp_dim,
+      transformer_dropout, transformer_causal: `TemporalTransformerHead`
+      arguments (head="transformer" only).
+    grw_endpoints: where GRW applies; each entry is a name (`"stem"`,
+      `"block4_layer3"`, a stage `"block4"` meaning its last layer - the
+      stage output, `"embedding"` with the Transformer head, or an fnmatch
+      pattern such as `"block4_layer*"` for every layer of a stage), a dict
+      `{"endpoint": name, "window": 6, "weight": 0.05, ...}` or a tuple
+      `(name, window[, weight[, alpha]])` / `(name, dict)`. Per-entry keys
+      override the model-wide `window`, `weight`, `alpha`, `normalization`,
+      `orderings`, `num_orderings`, `seed`.
+    window, weight, alpha, normalization, orderings, num_orderings, seed:
+      default `GRWSmoothing` settings for every entry.
+    num_frames, image_size: static input frames / square size, or None.
+    **kwargs: `tf_keras.Model` arguments (`name`).
+
+  Call arguments:
+    inputs: video `[B, T, H, W, 3]` (pixels in [0, 1]) or `{"image": video}`.
+    training: Python bool or None.
+
+  Example:
+
+  >>> import numpy as np
+  >>> model = build_movinet_grw("a0", num_classes=3, grw_endpoints=["block1"],
+  ...                           window=4)
+  >>> video = np.random.rand(2, 4, 32, 32, 3).astype("float32")
+  >>> model(video, training=True).shape
+  TensorShape([2, 3])
+  >>> len(model.losses)
+  1
+
+  Reference: Goldman, Giryes, Satyanarayanan, "Smooth Regularization for
+  Efficient Video Recognition", NeurIPS 2025, arXiv:2511.20928.
+  """
+
+  def __init__(self,
+               num_classes: int,
+               model_id: str = "a0",
+               causal: bool = True,
+               conv_type: str = "2plus1d",
+               se_type: str = "2plus3d",
+               activation: str = "hard_swish",
+               gating_activation: str = "hard_sigmoid",
+               use_positional_encoding: bool = False,
+               stochastic_depth_drop_rate: float = 0.2,
+               use_sync_bn: bool = True,
+               norm_momentum: float = 0.99,
+               norm_epsilon: float = 1e-3,
+               dropout_rate: float = 0.2,
+               classifier_activation: str = "swish",
+               l2_weight_decay: float = 0.0,
+               head: str = "movinet",
+               embed_dim: int = 256,
+               transformer_layers: int = 1,
+               transformer_heads: int = 4,
+               transformer_mlp_dim: Optional[int] = None,
+               transformer_dropout: float = 0.0,
+               transformer_causal: bool = False,
+               grw_endpoints: Sequence[Any] = ("block4",),
+               window: int = 5,
+               weight: float = 0.1,
+               alpha: Optional[float] = None,
+               normalization: str = "batch_norm",
+               orderings: str = "exact",
+               num_orderings: int = 1000,
+               seed: int = 0,
+               num_frames: Optional[int] = None,
+               image_size: Optional[int] = None,
+               **kwargs):
+    super().__init__(**kwargs)
+    # Validate everything cheap before building the backbone.
+    if model_id not in MODEL_IDS:
+      raise invalid_value("model_id", f"one of {list(MODEL_IDS)}", model_id)
+    if head not in HEADS:
+      raise invalid_value("head", f"one of {list(HEADS)}", head)
+    if conv_type not in CONV_TYPES:
+      raise invalid_value("conv_type", f"one of {list(CONV_TYPES)}",
+                          conv_type)
+    if isinstance(num_classes, bool) or not isinstance(num_classes, int) or (
+        num_classes < 1):
+      raise invalid_value("num_classes", "a positive integer", num_classes)
+    for arg, value in (("num_frames", num_frames), ("image_size", image_size)):
+      if value is not None and (isinstance(value, bool) or
+                                not isinstance(value, int) or value < 1):
+        raise invalid_value(arg, "a positive integer or None", value)
+    if not (isinstance(l2_weight_decay, (int, float)) and l2_weight_decay >= 0):
+      raise invalid_value("l2_weight_decay", "a float >= 0", l2_weight_decay)
+    if isinstance(grw_endpoints, (str, Mapping)):
+      grw_endpoints = [grw_endpoints]
+    try:
+      entries = list(grw_endpoints)
+    except TypeError:
+      raise invalid_value("grw_endpoints", "a list of endpoint entries",
+                          grw_endpoints) from None
+
+    self.num_classes = num_classes
+    self.model_id = model_id
+    self.causal = causal
+    self.conv_type = conv_type
+    self.se_type = se_type
+    self.activation = activation
+    self.gating_activation = gating_activation
+    self.use_positional_encoding = use_positional_encoding
+    self.stochastic_depth_drop_rate = stochastic_depth_drop_rate
+    self.use_sync_bn = use_sync_bn
+    self.norm_momentum = norm_momentum
+    self.norm_epsilon = norm_epsilon
+    self.dropout_rate = dropout_rate
+    self.classifier_activation = classifier_activation
+    self.l2_weight_decay = l2_weight_decay
+    self.head = head
+    self.embed_dim = embed_dim
+    self.transformer_layers = transformer_layers
+    self.transformer_heads = transformer_heads
+    self.transformer_mlp_dim = transformer_mlp_dim
+    self.transformer_dropout = transformer_dropout
+    self.transformer_causal = transformer_causal
+    self.grw_endpoints = [_canonical_entry(e) for e in entries]
+    self.window = window
+    self.weight = weight
+    self.alpha = alpha
+    self.normalization = normalization
+    self.orderings = orderings
+    self.num_orderings = num_orderings
+    self.seed = seed
+    self.num_frames = num_frames
+    self.image_size = image_size
+
+    defaults = dict(window=window, weight=weight, alpha=alpha,
+                    normalization=normalization, orderings=orderings,
+                    num_orderings=num_orderings, seed=seed)
+    self.grw_specs = _resolve_endpoints(self.grw_endpoints, model_id, head,
+                                        defaults)
+    for spec in self.grw_specs:
+      if (num_frames is not None and isinstance(spec.window, int) and
+          spec.window > num_frames):
+        raise invalid_value(
+            "window", f"an integer <= num_frames={num_frames} (endpoint "
+            f"'{spec.endpoint}')", spec.window)
+    # GRW layers first: their constructors validate window/weight/alpha/...
+    self.grw_layers = [
+        GRWSmoothing(
+            window=spec.window, weight=spec.weight, alpha=spec.alpha,
+            normalization=spec.normalization, orderings=spec.orderings,
+            num_orderings=spec.num_orderings, seed=spec.seed,
+            metric_name=f"{TOTAL_METRIC}_{spec.endpoint}",
+            name=f"grw_{spec.endpoint}")
+        for spec in self.grw_specs
+    ]
+    if head == "transformer":
+      self.temporal_head = self._make_temporal_head()
+      self.classifier_head = None
+    else:
+      self.temporal_head = None
+    self._regularizer = (tf_keras.regularizers.L2(l2_weight_decay / 2.0)
+                         if l2_weight_decay else None)
+    self.backbone = self._make_backbone(
+        conv_type=conv_type, use_external_states=False,
+        use_sync_bn=use_sync_bn, kernel_regularizer=self._regularizer)
+    if head == "movinet":
+      # The same layer, arguments and name as in the official classifier.
+      self.classifier_head = movinet_layers.ClassifierHead(
+          head_filters=self.backbone.head_filters,
+          num_classes=num_classes,
+          dropout_rate=dropout_rate,
+          kernel_initializer="HeNormal",
+          kernel_regularizer=self._regularizer,
+          conv_type=conv_type,
+          activation=classifier_activation,
+          name="classifier_head")
+    self._build_heads_and_taps()
+    # A Metric assigned to a model attribute is one of `model.metrics`, so
+    # `fit` logs it as "grw_loss" with no update in `call`.
+    self._grw_total = (_SumOfGRWMetrics(self.grw_layers, name=TOTAL_METRIC)
+                       if self.grw_layers else None)
+
+  # -- construction helpers -------------------------------------------------
+
+  def _build_heads_and_taps(self):
+    """Creates every weight now, so that `weights`/`count_params` just work.
+
+    The backbone is functional (already built); the heads are built by a
+    symbolic call, the GRW layers from the endpoint shapes with unknown
+    frames.
+    """
+    endpoints = self.backbone.output[0]
+    head_channels = endpoints["head"].shape[-1]
+    if self.head == "movinet":
+      self.classifier_head(tf_keras.Input(shape=(1, 1, 1, head_channels)))
+    else:
+      self.temporal_head(tf_keras.Input(shape=(None, head_channels)))
+    for spec, layer in zip(self.grw_specs, self.grw_layers):
+      if spec.endpoint == EMBEDDING:
+        shape = tf.TensorShape([None, None, self.embed_dim])
+      else:
+        shape = tf.TensorShape([None, None]).concatenate(
+            endpoints[spec.endpoint].shape[2:])
+      with tf.name_scope(layer.name):
+        layer.build(shape)
+    self.built = True
+
+  def _input_spec_shape(self, batch_size=None, num_frames=None,
+                        image_size=None):
+    size = image_size if image_size is not None else self.image_size
+    frames = num_frames if num_frames is not None else self.num_frames
+    return [batch_size, frames, size, size, 3]
+
+  def _make_backbone(self, conv_type, use_external_states, use_sync_bn,
+                     kernel_regularizer=None, input_shape=None):
+    return movinet.Movinet(
+        model_id=self.model_id,
+        causal=self.causal,
+        use_positional_encoding=self.use_positional_encoding,
+        conv_type=conv_type,
+        se_type=self.se_type,
+        input_specs=tf_keras.layers.InputSpec(
+            shape=input_shape or self._input_spec_shape()),
+        activation=self.activation,
+        gating_activation=self.gating_activation,
+        use_sync_bn=use_sync_bn,
+        norm_momentum=self.norm_momentum,
+        norm_epsilon=self.norm_epsilon,
+        kernel_regularizer=kernel_regularizer,
+        stochastic_depth_drop_rate=self.stochastic_depth_drop_rate,
+        use_external_states=use_external_states,
+        output_states=True,
+        # The Transformer head needs per-frame features: no pooling.
+        average_pooling_type="3d" if self.head == "movinet" else "none")
+
+  def _make_temporal_head(self):
+    return TemporalTransformerHead(
+        num_classes=self.num_classes,
+        embed_dim=self.embed_dim,
+        num_layers=self.transformer_layers,
+        num_heads=self.transformer_heads,
+        mlp_dim=self.transformer_mlp_dim,
+        dropout=self.transformer_dropout,
+        causal=self.transformer_causal,
+        name="temporal_head")
+
+  # -- forward ----------------------------------------------------------------
+
+  def call(self, inputs, training=None):
+    image = _image(inputs)
+    endpoints, _ = self.backbone({"image": image}, training=training)
+    phase = training if training is not None else (
+        tf_keras.backend.learning_phase())
+    # In inference the GRW layers are skipped altogether (not even traced).
+    active = not (isinstance(phase, (bool, int)) and not phase)
+
+    def tap(layer, x):
+      return layer(x, training=training) if active else x
+
+    embedding_layer = None
+    for spec, layer in zip(self.grw_specs, self.grw_layers):
+      if spec.endpoint == EMBEDDING:
+        embedding_layer = layer
+      else:
+        tap(layer, endpoints[spec.endpoint])  # A side branch.
+    if self.head == "movinet":
+      logits = self.classifier_head(endpoints["head"], training=training)
+    else:
+      features = tf.reduce_mean(endpoints["head"], axis=[2, 3])
+      z = self.temporal_head.embed(features)
+      if embedding_layer is not None:
+        z = tap(embedding_layer, z)  # On the main path.
+      logits = self.temporal_head.classify(z, training=training)
+    return logits
+
+  @property
+  def grw_losses(self) -> List[tf.Tensor]:
+    """The weighted GRW losses added by the last training call.
+
+    A subset of `model.losses` (which may also hold L2 terms), e.g. to log
+    the GRW part apart from `reg_loss` in a Model Garden task.
+    """
+    return [loss for layer in self.grw_layers for loss in layer.losses]
+
+  @property
+  def checkpoint_items(self) -> Dict[str, Any]:
+    """Extra checkpoint items, as Model Garden's `MovinetClassifier` has."""
+    return dict(backbone=self.backbone)
+
+  def per_frame_embeddings(self, inputs):
+    """Per-frame `[B, T, C]` features of every GRW endpoint, inference mode.
+
+    For inspection (e.g. trajectory plots): the spatial mean of each tapped
+    endpoint, or the affine embedding for `"embedding"`, before the GRW
+    normalization.
+    """
+    endpoints, _ = self.backbone({"image": _image(inputs)}, training=False)
+    out = {}
+    for spec in self.grw_specs:
+      if spec.endpoint == EMBEDDING:
+        features = tf.reduce_mean(endpoints["head"], axis=[2, 3])
+        out[spec.endpoint] = self.temporal_head.embed(features)
+      else:
+        out[spec.endpoint] = tf.reduce_mean(endpoints[spec.endpoint], [2, 3])
+    return out
+
+  # -- stream states -----------------------------------------------------------
+
+  def initial_state_specs(
+      self, input_shape: Sequence[int]) -> Dict[str, tf_keras.layers.InputSpec]:
+    """State specs of the streaming model (official `Movinet` machinery)."""
+    self._check_streamable()
+    return self.backbone.initial_state_specs(input_shape=input_shape)
+
+  def init_states(self, input_shape) -> Dict[str, tf.Tensor]:
+    """Zero states for the first streaming call of `inference_model(True)`."""
+    self._check_streamable()
+    return self.backbone.init_states(input_shape)
+
+  def _check_streamable(self):
+    if not self.causal:
+      raise invalid_value(
+          "causal", "True for streaming (build with stream=True)", self.causal)
+    if self.head != "movinet":
+      raise NotImplementedError(
+          "Streaming is implemented for head='movinet' only: the Transformer "
+          "head attends over the whole clip (no key/value cache). Run "
+          "`inference_model(streaming=False)` on whole clips instead.")
+
+  # -- inference / export ------------------------------------------------------
+
+  def inference_model(self,
+                      streaming: bool = False,
+                      conv_type: Optional[str] = None,
+                      batch_size: Optional[int] = None,
+                      num_frames: Optional[int] = None,
+                      image_size: Optional[int] = None) -> tf_keras.Model:
+    """A plain model with copies of the trained weights and no GRW code.
+
+    For `head="movinet"` this is an official
+    `movinet_model.MovinetClassifier`; with `streaming=True` its backbone has
+    `use_external_states=True` and it maps `{**states, "image": frames}` to
+    `(logits, states)`, as Model Garden's export expects. For
+    `head="transformer"` it is a functional model video -> logits
+    (`streaming=True` raises `NotImplementedError`).
+
+    Args:
+      streaming: external stream states in and out (causal models only).
+      conv_type: convolution type of the returned model; `None` keeps the
+        training one. `"2plus1d"` from a `"3d_2plus1d"` model converts the
+        kernels like Model Garden's `tools/convert_3d_2plus1d.py` (the TF
+        Lite path); `"3d_2plus1d"` from `"2plus1d"` is the inverse.
+      batch_size, num_frames, image_size: static input dimensions (e.g. 1, 1
+        and 172 for TF Lite streaming); `None` keeps the model's.
+
+    Returns:
+      A `tf_keras.Model` (synchronized batch norm off, as for export).
+    """
+    conv_type = conv_type or self.conv_type
+    if conv_type not in CONV_TYPES:
+      raise invalid_value("conv_type", f"one of {list(CONV_TYPES)}",
+                          conv_type)
+    if conv_type != self.conv_type and not _convertible(self.conv_type,
+                                                        conv_type):
+      raise invalid_value(
+          "conv_type", f"None or '{self.conv_type}'"
+          + (", '2plus1d' or '3d_2plus1d'" if "2plus1d" in self.conv_type
+             else ""), conv_type)
+    if streaming:
+      self._check_streamable()
+    shape = self._input_spec_shape(batch_size, num_frames, image_size)
+    backbone = self._make_backbone(conv_type=conv_type,
+                                   use_external_states=bool(streaming),
+                                   use_sync_bn=False, input_shape=shape)
+    _copy_variables(self.backbone.weights, backbone.weights)
+    spec = tf_keras.layers.InputSpec(shape=shape)
+    if self.head == "movinet":
+      model = movinet_model.MovinetClassifier(
+          backbone, num_classes=self.num_classes,
+          input_specs={"image": spec},
+          activation=self.classifier_activation,
+          dropout_rate=self.dropout_rate,
+          output_states=bool(streaming))
+      _copy_variables(self.classifier_head.weights,
+                      _classifier_head(model).weights)
+      return model
+    image = tf_keras.Input(shape=shape[1:], batch_size=batch_size,
+                           name="image")
+    endpoints, _ = backbone({"image": image})
+    features = tf_keras.layers.TimeDistributed(
+        tf_keras.layers.GlobalAveragePooling2D(), name="spatial_mean")(
+            endpoints["head"])
+    head = self._make_temporal_head()
+    logits = head(features)
+    _copy_variables(self.temporal_head.weights, head.weights)
+    return tf_keras.Model(image, logits, name=f"{self.name}_inference")
+
+  # -- pretrained weights ------------------------------------------------------
+
+  def load_pretrained(self,
+                      checkpoint_path: str,
+                      strict: bool = True,
+                      checkpoint_conv_type: Optional[str] = None
+                      ) -> "PretrainedLoadReport":
+    """Loads an official Model Garden MoViNet checkpoint.
+
+    Published MoViNet checkpoints are `tf.train.Checkpoint(model=<official
+    MovinetClassifier>)`; the backbone is the classifier's `_backbone` and
+    its `ClassifierHead` is `layer_with_weights-1`. (A checkpoint whose root
+    has `backbone`, as Model Garden training writes, works too.) The
+    checkpoint's object graph is matched against this model's backbone and
+    head by child name, as `tf.train.Checkpoint.restore(...).expect_partial()`
+    matches, and each matched value is assigned; values the model lacks
+    (optimizer slots, a head of another size) are ignored and reported.
+
+    The MoViNet head is loaded only when all of its variables match (same
+    `num_classes`); the Transformer head is never in official checkpoints.
+
+    Args:
+      checkpoint_path: a checkpoint prefix or a directory (latest checkpoint).
+      strict: raise ValueError when a backbone variable is missing from the
+        checkpoint or has another shape (wrong model id or recipe).
+      checkpoint_conv_type: the checkpoint's `conv_type` when it differs from
+        the model's: `"2plus1d"` and `"3d_2plus1d"` checkpoints load into
+        either (through an official model of the checkpoint's type, then the
+        kernel conversion of Model Garden's `tools/convert_3d_2plus1d.py`).
+
+    Returns:
+      A `PretrainedLoadReport`; `str(report)` is a readable summary.
+    """
+    path = checkpoint_path
+    if tf.io.gfile.isdir(path):
+      path = tf.train.latest_checkpoint(path)
+      if path is None:
+        raise invalid_value("checkpoint_path", "a checkpoint prefix or a "
+                            "directory holding a checkpoint", checkpoint_path)
+    ck_conv_type = checkpoint_conv_type or self.conv_type
+    if ck_conv_type != self.conv_type and not _convertible(ck_conv_type,
+                                                           self.conv_type):
+      raise invalid_value(
+          "checkpoint_conv_type", f"None or '{self.conv_type}'"
+          + (", '2plus1d' or '3d_2plus1d'" if "2plus1d" in self.conv_type
+             else ""), checkpoint_conv_type)
+    reader = tf.train.load_checkpoint(path)
+    graph = trackable_object_graph_pb2.TrackableObjectGraph()
+    graph.ParseFromString(reader.get_tensor("_CHECKPOINTABLE_OBJECT_GRAPH"))
+    shapes = reader.get_variable_to_shape_map()
+
+    root = _children(graph, 0)
+    model_node = root.get("model")
+    model_children = (_children(graph, model_node) if model_node is not None
+                      else {})
+    backbone_node = model_children.get("_backbone", root.get("backbone"))
+    if backbone_node is None:
+      raise invalid_value(
+          "checkpoint_path", "a MoViNet checkpoint with `model/_backbone` "
+          "(tf.train.Checkpoint(model=MovinetClassifier)) or `backbone`",
+          checkpoint_path)
+    # Load into this model, or into an official model of the checkpoint's
+    # conv type whose weights are then converted into this one.
+    if ck_conv_type == self.conv_type:
+      backbone, head, mirror = self.backbone, self.classifier_head, None
+    else:
+      mirror = self._official_twin(ck_conv_type)
+      backbone, head = mirror.backbone, _classifier_head(mirror)
+    report = PretrainedLoadReport(checkpoint=path)
+    plan = _plan(graph, backbone_node, backbone, shapes, reader, report)
+    problems = report.missing + [m[0] for m in report.mismatched]
+    if strict and problems:
+      report.head_note = "not attempted"
+      raise ValueError(
+          f"Checkpoint {path} does not fit the MoViNet-"
+          f"{self.model_id.upper()} backbone (causal={self.causal}, "
+          f"conv_type='{ck_conv_type}', se_type='{self.se_type}', "
+          f"use_positional_encoding={self.use_positional_encoding}): "
+          f"{len(report.missing)} variable(s) missing, "
+          f"{len(report.mismatched)} with other shapes, e.g. "
+          f"{problems[:3]}. A checkpoint of another conv type needs "
+          "`checkpoint_conv_type`; pass strict=False to load what matches.\n"
+          f"{report}")
+    head_node = model_children.get("layer_with_weights-1")
+    if self.head != "movinet":
+      report.head_note = "the Transformer head is not in MoViNet checkpoints"
+    elif head_node is None:
+      report.head_note = "no `model/layer_with_weights-1` in the checkpoint"
+    else:
+      head_report = PretrainedLoadReport(checkpoint=path)
+      head_plan = _plan(graph, head_node, head, shapes, reader, head_report)
+      if not head_report.missing and not head_report.mismatched:
+        plan.extend(head_plan)
+        report.loaded.extend(head_report.loaded)
+        report.unused.extend(head_report.unused)
+        report.head_loaded = True
+      else:
+        report.head_note = (
+            f"{len(head_report.missing)} head variable(s) missing, "
+            f"{len(head_report.mismatched)} of other shape, e.g. "
+            f"{(head_report.mismatched or head_report.missing)[:1]}")
+        report.unused.extend(sorted(
+            head_report.unused + [key for _, _, key in head_plan]))
+    for variable, value, _ in plan:
+      variable.assign(value)
+    if mirror is not None:
+      report.converted_from = ck_conv_type
+      _copy_variables(backbone.weights, self.backbone.weights)
+      if report.head_loaded:
+        _copy_variables(head.weights, self.classifier_head.weights)
+    logging.info("%s", report)
+    return report
+
+  def _official_twin(self, conv_type):
+    """An official `MovinetClassifier` of this model's recipe (untrained)."""
+    backbone = self._make_backbone(conv_type=conv_type,
+                                   use_external_states=False,
+                                   use_sync_bn=False)
+    return movinet_model.MovinetClassifier(
+        backbone, num_classes=self.num_classes,
+        activation=self.classifier_activation, dropout_rate=self.dropout_rate)
+
+  # -- serialization -----------------------------------------------------------
+
+  def get_config(self):
+    return {
+        "name": self.name,
+        "num_classes": self.num_classes,
+        "model_id": self.model_id,
+        "causal": self.causal,
+        "conv_type": self.conv_type,
+        "se_type": self.se_type,
+        "activation": self.activation,
+        "gating_activation": self.gating_activation,
+        "use_positional_encoding": self.use_positional_encoding,
+        "stochastic_depth_drop_rate": self.stochastic_depth_drop_rate,
+        "use_sync_bn": self.use_sync_bn,
+        "norm_momentum": self.norm_momentum,
+        "norm_epsilon": self.norm_epsilon,
+        "dropout_rate": self.dropout_rate,
+        "classifier_activation": self.classifier_activation,
+        "l2_weight_decay": self.l2_weight_decay,
+        "head": self.head,
+        "embed_dim": self.embed_dim,
+        "transformer_layers": self.transformer_layers,
+        "transformer_heads": self.transformer_heads,
+        "transformer_mlp_dim": self.transformer_mlp_dim,
+        "transformer_dropout": self.transformer_dropout,
+        "transformer_causal": self.transformer_causal,
+        "grw_endpoints": [e if isinstance(e, str) else dict(e)
+                          for e in self.grw_endpoints],
+        "window": self.window,
+        "weight": self.weight,
+        "alpha": self.alpha,
+        "normalization": self.normalization,
+        "orderings": self.orderings,
+        "num_orderings": self.num_orderings,
+        "seed": self.seed,
+        "num_frames": self.num_frames,
+        "image_size": self.image_size,
+    }
+
+  @classmethod
+  def from_config(cls, config, custom_objects=None):
+    return cls(**config)
+
+
+def build_movinet_grw(model_id: str = "a0",
+                      num_classes: int = 600,
+                      stream: bool = True,
+                      grw_endpoints: Sequence[Any] = ("block4",),
+                      window: int = 5,
+                      weight: float = 0.1,
+                      alpha: Optional[float] = None,
+                      normalization: str = "batch_norm",
+                      head: str = "movinet",
+                      conv_type: Optional[str] = None,
+                      num_frames: Optional[int] = None,
+                      image_size: Optional[int] = None,
+                      embed_dim: int = 256,
+                      **options) -> MovinetGRWClassifier:
+  """Builds a MoViNet classifier with GRW smoothing, official recipe presets.
+
+  `stream=True` uses the official causal stream recipe, `stream=False` the
+  base recipe (see `movinet_recipe`). The paper's MoViNet results are A0-A2
+  stream and A3 base, with the final-layer variant
+  (`head="transformer", grw_endpoints=["embedding"]`), T=5 for A0-A2 and T=6
+  for A3.
+
+  Args:
+    model_id: "a0" ... "a5".
+    num_classes: number of classes (600 matches the Kinetics-600 checkpoints).
+    stream: causal stream recipe (True) or base recipe (False).
+    grw_endpoints: where GRW applies, see `MovinetGRWClassifier`. A stage
+      name `"blockN"` means the stage's last layer (the stage output);
+      `"blockN_layer*"` taps every layer of the stage.
+    window: default GRW window T (>= 3).
+    weight: default GRW weight lambda (paper: 0.1).
+    alpha: default velocity weight (None: from `normalization`).
+    normalization: default GRW normalization.
+    head: `"movinet"` (official head) or `"transformer"` (paper's final-layer
+      head; needed for `"embedding"`).
+    conv_type: None for the recipe's (`"2plus1d"` stream, `"3d"` base), or
+      `"3d_2plus1d"` (Model Garden's stream training type), `"2plus1d"`, `"3d"`.
+    num_frames, image_size: static input size, or None (dynamic).
+    embed_dim: width of the Transformer head's per-frame embedding.
+    **options: any other `MovinetGRWClassifier` argument, overriding the
+      recipe (e.g. `dropout_rate`, `use_sync_bn`, `l2_weight_decay`,
+      `transformer_layers`, `orderings`, `name`).
+
+  Returns:
+    A `MovinetGRWClassifier`.
+
+  Example:
+
+  >>> model = build_movinet_grw("a0", num_classes=10, head="transformer",
+  ...                           grw_endpoints=["embedding"], embed_dim=32)
+  >>> model.conv_type, model.se_type, model.causal
+  ('2plus1d', '2plus3d', True)
+
+  Reference: Goldman, Giryes, Satyanarayanan, "Smooth Regularization for
+  Efficient Video Recognition", NeurIPS 2025, arXiv:2511.20928.
+  """
+  config = movinet_recipe(model_id, stream)
+  if conv_type is not None:
+    config["conv_type"] = conv_type
+  allowed = set(_constructor_args()) - {
+      "num_classes", "grw_endpoints", "window", "weight", "alpha",
+      "normalization", "head", "num_frames", "image_size", "embed_dim",
+      "model_id"} | {"name"}
+  unknown = sorted(set(options) - allowed)
+  if unknown:
+    raise invalid_value(
+        "options", f"keyword arguments among {sorted(allowed)}", unknown[0])
+  config.update(options)
+  return MovinetGRWClassifier(
+      num_classes=num_classes, grw_endpoints=grw_endpoints, window=window,
+      weight=weight, alpha=alpha, normalization=normalization, head=head,
+      num_frames=num_frames, image_size=image_size, embed_dim=embed_dim,
+      **config)
+
+
+def _constructor_args():
+  import inspect  # pylint: disable=g-import-not-at-top
+  return [p for p in inspect.signature(MovinetGRWClassifier.__init__).parameters
+          if p not in ("self", "kwargs")]
+
+
+class _SumOfGRWMetrics(tf_keras.metrics.Metric):
+  """`grw_loss`: the sum of the GRW layers' unweighted-loss metrics.
+
+  Holds no state: its result adds up the `Mean` metrics the GRW layers track
+  (each is updated once per step, so a sum of means is the mean of the sums),
+  which also covers taps with weight 0. The layers are held through a
+  closure so that they are not tracked as sublayers of the metric.
+  """
+
+  def __init__(self, grw_layers, name=TOTAL_METRIC, **kwargs):
+    super().__init__(name=name, **kwargs)
+    layers = tuple(grw_layers)
+    self._layers_fn = lambda: layers
+
+  def update_state(self, *args, **kwargs):
+    del args, kwargs
+    return tf.no_op()
+
+  def result(self):
+    values = []
+    for layer in self._layers_fn():
+      values.extend(m.result() for m in layer.metrics
+                    if m.name == layer.metric_name)
+    if not values:
+      return tf.constant(0.0, self.dtype)
+    return tf.add_n([tf.cast(v, self.dtype) for v in values])
+
+  def reset_state(self):
+    pass  # The layers' metrics are reset with the model's.
+
+
+def _classifier_head(model):
+  """The `ClassifierHead` layer of an official `MovinetClassifier`."""
+  return [l for l in model.layers
+          if isinstance(l, movinet_layers.ClassifierHead)][0]
+
+
+def _image(inputs):
+  if isinstance(inputs, Mapping):
+    states = sorted(k for k in inputs if k.startswith("state_"))
+    if states or "image" not in inputs:
+      raise invalid_value(
+          "inputs", "a video tensor or {'image': video} (stream states go to "
+          "`inference_model(streaming=True)`)", f"<dict with keys "
+          f"{sorted(inputs)[:4]}{'...' if len(inputs) > 4 else ''}>")
+    return inputs["image"]
+  return inputs
+
+
+# -- weight copies and checkpoint matching -------------------------------------
+
+
+def _convertible(source: str, target: str) -> bool:
+  return {source, target} == {"2plus1d", "3d_2plus1d"}
+
+
+def _convert_kernel(value: np.ndarray, shape) -> Optional[np.ndarray]:
+  """A kernel in the other (2+1)D layout, or None if it does not fit `shape`.
+
+  `"3d_2plus1d"` -> `"2plus1d"` is the rule of Model Garden's
+  `tools/convert_3d_2plus1d.py`: drop the unit temporal axis of spatial
+  kernels (or the unit spatial axis of temporal ones) and turn grouped Conv3D
+  depthwise kernels `[..., 1, C]` into DepthwiseConv2D ones `[..., C, 1]`.
+  `"2plus1d"` -> `"3d_2plus1d"` is its inverse.
+  """
+  shape = tuple(shape)
+  if value.ndim == len(shape) + 1:  # 3d_2plus1d -> 2plus1d.
+    value = value[0] if value.shape[0] == 1 else value[:, 0]
+    if value.shape[-1] != shape[-1] and value.ndim == 4:
+      value = np.transpose(value, (0, 1, 3, 2))
+    return value if tuple(value.shape) == shape else None
+  if value.ndim + 1 == len(shape) and value.ndim == 4:  # 2plus1d -> 3d_2plus1d.
+    for candidate in (value, np.transpose(value, (0, 1, 3, 2))):
+      for axis in (0, 1):
+        expanded = np.expand_dims(candidate, axis)
+        if tuple(expanded.shape) == shape:
+          return expanded
+  return None
+
+
+def _copy_variables(sources, targets):
+  """Copies variable values in order, converting (2+1)D kernel layouts."""
+  if len(sources) != len(targets):
+    raise RuntimeError(f"Cannot copy weights: {len(sources)} variables vs "
+                       f"{len(targets)}.")
+  for src, dst in zip(sources, targets):
+    value = src.numpy()
+    if tuple(value.shape) != tuple(dst.shape):
+      converted = _convert_kernel(value, dst.shape)
+      if converted is None:
+        raise RuntimeError(f"Cannot copy {src.name} {value.shape} into "
+                           f"{dst.name} {dst.shape}.")
+      value = converted
+    dst.assign(value)
+
+
+@dataclasses.dataclass
+class PretrainedLoadReport:
+  """What `MovinetGRWClassifier.load_pretrained` loaded and what it did not.
+
+  Attributes:
+    checkpoint: the checkpoint prefix read.
+    loaded: variable names that received a checkpoint value.
+    converted_from: the checkpoint's conv type when it was loaded through an
+      official model of that type and converted, else "".
+    missing: model variable names with no value in the checkpoint.
+    mismatched: (name, model shape, checkpoint shape) of shape conflicts.
+    unused: checkpoint keys under the backbone/head that were not loaded.
+    head_loaded: whether the classifier head was loaded.
+    head_note: why the head was not loaded, if it was not.
+  """
+  checkpoint: str
+  loaded: List[str] = dataclasses.field(default_factory=list)
+  converted_from: str = ""
+  missing: List[str] = dataclasses.field(default_factory=list)
+  mismatched: List[Tuple[str, Tuple[int, ...], Tuple[int, ...]]] = (
+      dataclasses.field(default_factory=list))
+  unused: List[str] = dataclasses.field(default_factory=list)
+  head_loaded: bool = False
+  head_note: str = ""
+
+  def __str__(self):
+    head = ("loaded" if self.head_loaded
+            else f"not loaded: {self.head_note}")
+    converted = (f"; converted from {self.converted_from}"
+                 if self.converted_from else "")
+    lines = [f"Loaded {len(self.loaded)} variables from {self.checkpoint} "
+             f"(head {head}{converted})."]
+    for title, items in (("Missing from the checkpoint", self.missing),
+                         ("Shape mismatch", self.mismatched),
+                         ("Unused checkpoint values", self.unused)):
+      if items:
+        lines.append(f"{title} ({len(items)}):")
+        lines.extend(f"  {item}" for item in items[:20])
+        if len(items) > 20:
+          lines.append(f"  ... {len(items) - 20} more")
+    return "\n".join(lines)
+
+
+def _children(graph, node_id) -> Dict[str, int]:
+  return {c.local_name: c.node_id for c in graph.nodes[node_id].children}
+
+
+def _plan(graph, node_id, obj, shapes, reader, report):
+  """Matches `obj`'s variables to checkpoint values through the object graph.
+
+  Walks the checkpoint node and the Python object together by child name (as
+  checkpoint restoration does), fills `report` and returns (variable, value)
+  pairs to assign.
+  """
+  found = {}  # id(variable) -> checkpoint key
+  subtree_keys = set()
+  seen_nodes, seen_objs = set(), set()
+
+  def walk(node, py):
+    if node in seen_nodes:
+      return
+    seen_nodes.add(node)
+    for attribute in graph.nodes[node].attributes:
+      if attribute.name == "VARIABLE_VALUE":
+        subtree_keys.add(attribute.checkpoint_key)
+        if isinstance(py, tf.Variable):
+          found[id(py)] = attribute.checkpoint_key
+    ck_children = _children(graph, node)
+    py_children = {}
+    if py is not None and not isinstance(py, tf.Variable) and (
+        id(py) not in seen_objs):
+      seen_objs.add(id(py))
+      py_children = tf.train.TrackableView(py).children(py)
+    for name, child in ck_children.items():
+      walk(child, py_children.get(name))
+
+  walk(node_id, obj)
+  plan = []
+  used = set()
+  for variable in obj.weights:
+    key = found.get(id(variable))
+    if key is None or key not in shapes:
+      report.missing.append(variable.name)
+      continue
+    ck_shape = tuple(shapes[key])
+    if ck_shape != tuple(variable.shape):
+      report.mismatched.append((variable.name, tuple(variable.shape),
+                                ck_shape))
+      continue
+    value = reader.get_tensor(key)
+    plan.append((variable, value, key))
+    used.add(key)
+    report.loaded.append(variable.name)
+  report.unused.extend(sorted(subtree_keys - used))
+  return plan
