@@ -324,10 +324,10 @@ def test_load_pretrained_transformer_keeps_its_head(official_checkpoint,
   assert "Transformer head" in report.head_note
   assert len(report.loaded) == len(official.backbone.weights)
   x = _video(seed=6)
-  ours = model.per_frame_embeddings(x)["block2_layer2"]
+  ours = model.per_frame_embeddings(x)["block4_layer3"]
   endpoints, _ = official.backbone({"image": x})
   np.testing.assert_allclose(
-      ours, tf.reduce_mean(endpoints["block2_layer2"], [2, 3]), atol=1e-5)
+      ours, tf.reduce_mean(endpoints["block4_layer3"], [2, 3]), atol=1e-5)
   for before, after in zip(head_before, model.temporal_head.weights):
     np.testing.assert_array_equal(before, after.numpy())
 
@@ -355,9 +355,10 @@ def test_load_pretrained_wrong_recipe_is_strict(official_checkpoint):
 
 @pytest.fixture(scope="module")
 def transformer_a0():
+  # The stream recipe: the Transformer head is causal.
   model = build_movinet_grw(
       "a0", num_classes=CLASSES, head="transformer",
-      grw_endpoints=["embedding", "block2"], window=4, embed_dim=16,
+      grw_endpoints=["embedding", "block4"], window=4, embed_dim=16,
       transformer_heads=2, stochastic_depth_drop_rate=0.0)
   _set_rezero(model)
   return model
@@ -369,7 +370,7 @@ def test_embedding_grw_losses(transformer_a0):
   model(_video(), training=True)
   assert len(model.losses) == 2 and all(float(l) > 0 for l in model.losses)
   names = {m.name for m in model.metrics}
-  assert {"grw_loss", "grw_loss_embedding", "grw_loss_block2_layer2"} <= names
+  assert {"grw_loss", "grw_loss_embedding", "grw_loss_block4_layer3"} <= names
   model(_video(), training=False)
   assert not model.losses
   # The embedding loss reaches the affine layer and the backbone.
@@ -392,8 +393,91 @@ def test_transformer_inference_model(transformer_a0):
                              atol=1e-5)
   grw_params = sum(l.count_params() for l in model.grw_layers)
   assert inference.count_params() == model.count_params() - grw_params
-  with pytest.raises(NotImplementedError, match="head='movinet' only"):
-    model.inference_model(streaming=True)
+  assert model.transformer_causal  # Stream recipe.
+
+
+def test_transformer_causal_follows_the_recipe(monkeypatch):
+  # The constructor arguments only (no backbone is built).
+  args = movinet_grw._constructor_args()  # pylint: disable=protected-access
+  monkeypatch.setattr(movinet_grw, "_constructor_args", lambda: args)
+  monkeypatch.setattr(movinet_grw, "MovinetGRWClassifier",
+                      lambda **kwargs: kwargs)
+  for stream in (True, False):
+    config = build_movinet_grw("a0", head="transformer", stream=stream)
+    assert config["transformer_causal"] is stream
+  config = build_movinet_grw("a0", head="transformer",
+                             transformer_causal=False)
+  assert config["transformer_causal"] is False
+  assert "transformer_causal" not in build_movinet_grw("a0")
+
+
+def _stream(stream, states, video):
+  """Streams `video` frame by frame; returns the per-frame logits, states."""
+  outputs = []
+  for t in range(video.shape[1]):
+    logits, states = stream({**states, "image": video[:, t:t + 1]})
+    outputs.append(logits.numpy())
+  return outputs, states
+
+
+def test_transformer_stream_frame_by_frame_equals_clip(transformer_a0):
+  model = transformer_a0
+  stream = model.inference_model(streaming=True, max_frames=5)
+  assert isinstance(stream, movinet_grw.MovinetTransformerStream)
+  assert stream.backbone.use_external_states and stream.max_frames == 5
+  assert not [l for l in stream.submodules if "GRW" in type(l).__name__]
+  x = _video(frames=FRAMES, seed=5)
+  states = model.init_states(tf.shape(x), max_frames=5)
+  own = stream.init_states(tf.shape(x))
+  assert {k: v.shape for k, v in states.items()} == {
+      k: v.shape for k, v in own.items()}
+  assert states["state_head_embeddings"].shape == (2, 5, 16)
+  assert states["state_head_count"].shape == (2,)
+  specs = model.initial_state_specs([None, 1, SIZE, SIZE, 3], max_frames=5)
+  assert set(specs) == set(states)
+  assert specs["state_head_embeddings"].shape == (None, 5, 16)
+  outputs, states = _stream(stream, states, x)
+  np.testing.assert_array_equal(states["state_head_count"], [FRAMES] * 2)
+  # Last logits: the whole clip; earlier ones: the clip's prefixes.
+  np.testing.assert_allclose(outputs[-1], model(x, training=False),
+                             atol=1e-4)
+  np.testing.assert_allclose(outputs[1], model(x[:, :2], training=False),
+                             atol=1e-4)
+  assert np.abs(outputs[-1] - outputs[-2]).max() > 1e-6
+  # A full buffer (max_frames=2) ignores later frames: logits stay put.
+  short = movinet_grw.MovinetTransformerStream(
+      stream.backbone, stream.temporal_head, max_frames=2)
+  short_outputs, states = _stream(short, short.init_states(tf.shape(x)), x)
+  np.testing.assert_array_equal(states["state_head_count"], [2, 2])
+  np.testing.assert_allclose(short_outputs[1], outputs[1], atol=1e-6)
+  np.testing.assert_allclose(short_outputs[-1], outputs[1], atol=1e-6)
+  # A scalar float count works too, and keeps its shape and dtype.
+  first, states = stream({**own, "state_head_count": tf.constant(0.0),
+                          "image": x[:, :1]})
+  np.testing.assert_allclose(first, outputs[0], atol=1e-6)
+  assert states["state_head_count"].dtype == tf.float32
+  assert float(states["state_head_count"]) == 1.0
+
+
+@pytest.mark.slow
+def test_transformer_stream_headline_example():
+  """README's example: compile, fit, stream; stream == clip."""
+  model = build_movinet_grw("a0", num_classes=CLASSES, stream=True,
+                            grw_endpoints=["block4", "embedding"],
+                            head="transformer", window=4, embed_dim=16,
+                            transformer_heads=2)
+  _set_rezero(model, 0.3)
+  model.compile(
+      optimizer=tf_keras.optimizers.SGD(0.01),
+      loss=tf_keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+  clips = _video(batch=4, seed=11)
+  model.fit(clips, np.array([0, 1, 2, 0]), batch_size=2, epochs=1, verbose=0)
+  stream = model.inference_model(streaming=True)
+  clip = clips[:1]
+  states = model.init_states([1, 1, SIZE, SIZE, 3])
+  for t in range(clip.shape[1]):
+    logits, states = stream({**states, "image": clip[:, t:t + 1]})
+  np.testing.assert_allclose(logits, model(clip, training=False), atol=1e-4)
 
 
 # -- all model sizes -----------------------------------------------------------

@@ -84,6 +84,22 @@ def test_causal_mask_prefix_property():
   assert np.abs(acausal.encode(z[:, :3]) - full[:, :3]).max() > 1e-4
 
 
+@pytest.mark.parametrize("causal", [True, False])
+def test_valid_frame_mask_gives_prefix_outputs(causal):
+  """What streaming uses: masked-out frames do not reach the valid ones."""
+  head = TemporalTransformerHead(num_classes=2, embed_dim=8, num_heads=2,
+                                 num_layers=2, causal=causal)
+  z = tf.constant(_features(frames=6, channels=8))
+  garbage = tf.concat([z[:, :3], 100.0 * z[:, 3:] + 7.0], axis=1)
+  mask = tf.sequence_mask([3, 3], 6)
+  prefix = head.encode(z[:, :3])
+  np.testing.assert_allclose(head.encode(garbage, mask=mask)[:, :3], prefix,
+                             atol=1e-5)
+  # Without the mask the non-causal head sees the later frames.
+  if not causal:
+    assert np.abs(head.encode(garbage)[:, :3] - prefix).max() > 1e-4
+
+
 def test_get_config_round_trip():
   head = TemporalTransformerHead(num_classes=5, embed_dim=16, num_layers=2,
                                  num_heads=4, mlp_dim=24, dropout=0.1,

@@ -9,7 +9,9 @@ Efficient Video Recognition", NeurIPS 2025, arXiv:2511.20928.
 MoViNet classifier head or the paper's final-layer head (per-frame Dense
 embedding, GRW on it, small Transformer over time). `inference_model()` gives
 back a plain model with the trained weights and no GRW code: an official
-`MovinetClassifier` (optionally with stream states) for the MoViNet head.
+`MovinetClassifier` (optionally with stream states) for the MoViNet head, a
+functional model or a `MovinetTransformerStream` (stream states) for the
+Transformer head.
 """
 
 import dataclasses
@@ -31,7 +33,8 @@ from tf_grw.temporal_head import TemporalTransformerHead
 
 __all__ = [
     "MODEL_IDS", "movinet_recipe", "build_movinet_grw", "MovinetGRWClassifier",
-    "PretrainedLoadReport", "valid_grw_endpoints",
+    "PretrainedLoadReport", "valid_grw_endpoints", "MovinetTransformerStream",
+    "DEFAULT_MAX_FRAMES",
 ]
 
 MODEL_IDS = ("a0", "a1", "a2", "a3", "a4", "a5")
@@ -39,6 +42,11 @@ HEADS = ("movinet", "transformer")
 CONV_TYPES = ("3d", "2plus1d", "3d_2plus1d")
 EMBEDDING = "embedding"
 TOTAL_METRIC = "grw_loss"
+# Stream states of the Transformer head (see `MovinetTransformerStream`).
+HEAD_EMBEDDINGS_STATE = "state_head_embeddings"
+HEAD_COUNT_STATE = "state_head_count"
+# Head buffer length of a Transformer stream model without static num_frames.
+DEFAULT_MAX_FRAMES = 64
 # Per-entry keys of `grw_endpoints` that override the model-wide GRW settings.
 _GRW_KEYS = ("window", "weight", "alpha", "normalization", "orderings",
              "num_orderings", "seed")
@@ -256,8 +264,12 @@ class MovinetGRWClassifier(tf_keras.Model):
 
   Streaming: train with the causal (stream) recipe, then
   `inference_model(streaming=True)` returns an official `MovinetClassifier`
-  with external states; call it as `logits, states = m({**states, "image":
-  frames})` starting from `model.init_states(shape)`.
+  with external states (head="movinet") or a `MovinetTransformerStream`
+  (head="transformer"); call it as `logits, states = m({**states, "image":
+  frames})` starting from `model.init_states(shape)` (`shape` of the video,
+  e.g. `[1, 1, H, W, 3]`). The stream recipe of `build_movinet_grw` makes the
+  Transformer head causal, so the last stream logits equal the whole-clip
+  logits `model(clip, training=False)`.
 
   Args:
     num_classes: number of output logits.
@@ -273,7 +285,8 @@ class MovinetGRWClassifier(tf_keras.Model):
     head: `"movinet"` or `"transformer"`.
     embed_dim, transformer_layers, transformer_heads, transformer_mlp_dim,
       transformer_dropout, transformer_causal: `TemporalTransformerHead`
-      arguments (head="transformer" only).
+      arguments (head="transformer" only). `build_movinet_grw` sets
+      `transformer_causal=stream` unless given.
     grw_endpoints: where GRW applies; each entry is a name (`"stem"`,
       `"block4_layer3"`, a stage `"block4"` meaning its last layer - the
       stage output, `"embedding"` with the Transformer head, or an fnmatch
@@ -574,25 +587,59 @@ class MovinetGRWClassifier(tf_keras.Model):
   # -- stream states -----------------------------------------------------------
 
   def initial_state_specs(
-      self, input_shape: Sequence[int]) -> Dict[str, tf_keras.layers.InputSpec]:
-    """State specs of the streaming model (official `Movinet` machinery)."""
-    self._check_streamable()
-    return self.backbone.initial_state_specs(input_shape=input_shape)
+      self,
+      input_shape: Sequence[int],
+      max_frames: Optional[int] = None) -> Dict[str, tf_keras.layers.InputSpec]:
+    """State specs of the streaming model (official `Movinet` machinery).
 
-  def init_states(self, input_shape) -> Dict[str, tf.Tensor]:
-    """Zero states for the first streaming call of `inference_model(True)`."""
+    With `head="transformer"` they include the head's `state_head_embeddings`
+    `[B, max_frames, embed_dim]` float32 and `state_head_count` `[B]` int32
+    (see `inference_model`).
+
+    Args:
+      input_shape: the video shape `[B, T, H, W, 3]` (T is not used).
+      max_frames: the head buffer length (head="transformer" only); `None`
+        means `inference_model`'s default.
+    """
     self._check_streamable()
-    return self.backbone.init_states(input_shape)
+    specs = self.backbone.initial_state_specs(input_shape=input_shape)
+    if self.head == "transformer":
+      specs.update(_head_state_specs(
+          input_shape[0], self._stream_max_frames(max_frames),
+          self.embed_dim))
+    return specs
+
+  def init_states(self, input_shape,
+                  max_frames: Optional[int] = None) -> Dict[str, tf.Tensor]:
+    """Zero states for the first streaming call of `inference_model(True)`.
+
+    Args:
+      input_shape: the video shape `[B, T, H, W, 3]` (a list or a tensor).
+      max_frames: the head buffer length (head="transformer" only); `None`
+        means `inference_model`'s default. Pass the value given to
+        `inference_model`, or use the stream model's own `init_states`.
+    """
+    self._check_streamable()
+    states = self.backbone.init_states(input_shape)
+    if self.head == "transformer":
+      states.update(_head_init_states(
+          input_shape[0], self._stream_max_frames(max_frames),
+          self.embed_dim))
+    return states
+
+  def _stream_max_frames(self, max_frames):
+    if max_frames is None:
+      return self.num_frames or DEFAULT_MAX_FRAMES
+    if isinstance(max_frames, bool) or not isinstance(max_frames, int) or (
+        max_frames < 1):
+      raise invalid_value("max_frames", "a positive integer or None",
+                          max_frames)
+    return max_frames
 
   def _check_streamable(self):
     if not self.causal:
       raise invalid_value(
           "causal", "True for streaming (build with stream=True)", self.causal)
-    if self.head != "movinet":
-      raise NotImplementedError(
-          "Streaming is implemented for head='movinet' only: the Transformer "
-          "head attends over the whole clip (no key/value cache). Run "
-          "`inference_model(streaming=False)` on whole clips instead.")
 
   # -- inference / export ------------------------------------------------------
 
@@ -601,15 +648,29 @@ class MovinetGRWClassifier(tf_keras.Model):
                       conv_type: Optional[str] = None,
                       batch_size: Optional[int] = None,
                       num_frames: Optional[int] = None,
-                      image_size: Optional[int] = None) -> tf_keras.Model:
+                      image_size: Optional[int] = None,
+                      max_frames: Optional[int] = None) -> tf_keras.Model:
     """A plain model with copies of the trained weights and no GRW code.
 
     For `head="movinet"` this is an official
     `movinet_model.MovinetClassifier`; with `streaming=True` its backbone has
     `use_external_states=True` and it maps `{**states, "image": frames}` to
-    `(logits, states)`, as Model Garden's export expects. For
-    `head="transformer"` it is a functional model video -> logits
-    (`streaming=True` raises `NotImplementedError`).
+    `(logits, states)`, as Model Garden's export expects.
+
+    For `head="transformer"` it is a functional model video -> logits, or
+    with `streaming=True` a `MovinetTransformerStream`: it maps `{**states,
+    "image": frames[B, 1, H, W, 3]}` to `(logits, states)` where the states
+    are the official backbone's plus the head's `state_head_embeddings`
+    `[B, max_frames, embed_dim]` (the affine embeddings of the frames seen so
+    far) and `state_head_count` `[B]` int32 (how many). After frame t the
+    logits are those of the clip of frames 0..t, exactly (up to float
+    rounding), so the last ones equal `model(clip, training=False)`. The
+    stream recipe's causal head (`transformer_causal=True`) is the natural
+    one to stream: its per-frame outputs never change once computed. The
+    buffer holds `max_frames` frames; later frames still advance the
+    backbone states but no longer change the head (the logits stay those of
+    the first `max_frames` frames). Start from `stream.init_states(shape)`
+    (or `model.init_states(shape, max_frames)`).
 
     Args:
       streaming: external stream states in and out (causal models only).
@@ -619,6 +680,9 @@ class MovinetGRWClassifier(tf_keras.Model):
         Lite path); `"3d_2plus1d"` from `"2plus1d"` is the inverse.
       batch_size, num_frames, image_size: static input dimensions (e.g. 1, 1
         and 172 for TF Lite streaming); `None` keeps the model's.
+      max_frames: streaming Transformer head only: frames its buffer holds;
+        `None` means the model's `num_frames` if set, else
+        `DEFAULT_MAX_FRAMES` (64).
 
     Returns:
       A `tf_keras.Model` (synchronized batch norm off, as for export).
@@ -635,6 +699,7 @@ class MovinetGRWClassifier(tf_keras.Model):
              else ""), conv_type)
     if streaming:
       self._check_streamable()
+      max_frames = self._stream_max_frames(max_frames)
     shape = self._input_spec_shape(batch_size, num_frames, image_size)
     backbone = self._make_backbone(conv_type=conv_type,
                                    use_external_states=bool(streaming),
@@ -651,6 +716,13 @@ class MovinetGRWClassifier(tf_keras.Model):
       _copy_variables(self.classifier_head.weights,
                       _classifier_head(model).weights)
       return model
+    if streaming:
+      head = self._make_temporal_head()
+      channels = self.temporal_head.affine.kernel.shape[0]
+      head(tf_keras.Input(shape=(None, channels)))
+      _copy_variables(self.temporal_head.weights, head.weights)
+      return MovinetTransformerStream(backbone, head, max_frames,
+                                      name=f"{self.name}_stream")
     image = tf_keras.Input(shape=shape[1:], batch_size=batch_size,
                            name="image")
     endpoints, _ = backbone({"image": image})
@@ -863,7 +935,12 @@ def build_movinet_grw(model_id: str = "a0",
     alpha: default velocity weight (None: from `normalization`).
     normalization: default GRW normalization.
     head: `"movinet"` (official head) or `"transformer"` (paper's final-layer
-      head; needed for `"embedding"`).
+      head; needed for `"embedding"`). With `stream=True` the Transformer
+      head is causal (frame t attends to frames <= t; the clip logits are the
+      classifier of the mean over time of the per-frame outputs), so that
+      `inference_model(streaming=True)` streams it frame by frame and ends on
+      the whole-clip logits; with `stream=False` it attends over the whole
+      clip. Pass `transformer_causal` to choose otherwise.
     conv_type: None for the recipe's (`"2plus1d"` stream, `"3d"` base), or
       `"3d_2plus1d"` (Model Garden's stream training type), `"2plus1d"`, `"3d"`.
     num_frames, image_size: static input size, or None (dynamic).
@@ -896,12 +973,138 @@ def build_movinet_grw(model_id: str = "a0",
   if unknown:
     raise invalid_value(
         "options", f"keyword arguments among {sorted(allowed)}", unknown[0])
+  if head == "transformer":
+    config["transformer_causal"] = stream
   config.update(options)
   return MovinetGRWClassifier(
       num_classes=num_classes, grw_endpoints=grw_endpoints, window=window,
       weight=weight, alpha=alpha, normalization=normalization, head=head,
       num_frames=num_frames, image_size=image_size, embed_dim=embed_dim,
       **config)
+
+
+class MovinetTransformerStream(tf_keras.Model):
+  """Frame-by-frame inference of a causal MoViNet with the Transformer head.
+
+  What `MovinetGRWClassifier.inference_model(streaming=True)` returns for
+  `head="transformer"`. Each call takes one frame and the states and returns
+  `(logits, new_states)`:
+
+  1. the official `movinet.Movinet` backbone with `use_external_states=True`
+     runs on the frame (its states are the official ones);
+  2. the frame's head features are averaged over space and embedded by the
+     head's `affine` layer;
+  3. the embedding is written into `state_head_embeddings[:, count]`
+     (one-hot arithmetic, no Python-side state, TF Lite friendly) and
+     `state_head_count` is incremented;
+  4. the Transformer encodes the whole buffer with a mask of the valid
+     positions 0..count (plus the causal mask if the head is causal), the
+     per-frame outputs are averaged over the valid positions and classified.
+
+  Masked positions do not change the valid outputs, so after frame t the
+  logits equal the head's logits on the clip of frames 0..t, and the last
+  logits equal `model(clip, training=False)`. With a causal head (the stream
+  recipe) the per-frame outputs are moreover those of the whole clip: the
+  output of frame t never changes once computed. Each call re-encodes the
+  buffer (no key/value cache): O(max_frames^2) attention per frame.
+
+  The buffer holds `max_frames` frames. Once it is full, further frames
+  still update the backbone states, but are not written: the head state and
+  the logits stay those of the first `max_frames` frames.
+
+  Args:
+    backbone: an official `movinet.Movinet` with `use_external_states=True`
+      and `average_pooling_type="none"`.
+    temporal_head: a built `TemporalTransformerHead`.
+    max_frames: the head buffer length, a positive integer.
+    **kwargs: `tf_keras.Model` arguments (`name`).
+
+  Call arguments:
+    inputs: `{**states, "image": frames}`, frames `[B, 1, H, W, 3]`;
+      `state_head_count` may be `[B]` or `[]`, int32 or float.
+    training: Python bool or None.
+  """
+
+  def __init__(self, backbone, temporal_head, max_frames, **kwargs):
+    super().__init__(**kwargs)
+    if not backbone.use_external_states:
+      raise invalid_value("backbone", "a Movinet with use_external_states="
+                          "True", "<Movinet without external states>")
+    if isinstance(max_frames, bool) or not isinstance(max_frames, int) or (
+        max_frames < 1):
+      raise invalid_value("max_frames", "a positive integer", max_frames)
+    self.backbone = backbone
+    self.temporal_head = temporal_head
+    self.max_frames = max_frames
+
+  def call(self, inputs, training=None):
+    keys = (HEAD_EMBEDDINGS_STATE, HEAD_COUNT_STATE, "image")
+    if not isinstance(inputs, Mapping) or any(k not in inputs for k in keys):
+      raise invalid_value(
+          "inputs", f"a dict with the stream states and 'image' (keys "
+          f"{list(keys)} at least; start from `init_states`)",
+          f"<{type(inputs).__name__}>" if not isinstance(inputs, Mapping)
+          else f"<dict with keys {sorted(inputs)[:4]}...>")
+    inputs = dict(inputs)
+    buffer = inputs.pop(HEAD_EMBEDDINGS_STATE)
+    count_in = tf.convert_to_tensor(inputs.pop(HEAD_COUNT_STATE))
+    frames = inputs["image"].shape[1]
+    if frames is not None and frames != 1:
+      raise invalid_value("inputs", "one frame per call: image of shape "
+                          "[B, 1, H, W, 3]",
+                          f"<image of shape {inputs['image'].shape}>")
+    endpoints, states = self.backbone(inputs, training=training)
+    features = tf.reduce_mean(endpoints["head"], axis=[2, 3])  # [B, 1, C]
+    z = self.temporal_head.embed(features)  # [B, 1, E]
+    buffer = tf.cast(buffer, z.dtype)
+    count = tf.reshape(tf.cast(count_in, tf.int32), [-1])  # [B] or [1].
+    # A one-hot row at `count` (all zeros once the buffer is full).
+    write = tf.one_hot(count, self.max_frames, dtype=z.dtype)[:, :, None]
+    buffer = buffer * (1.0 - write) + write * z
+    new_count = tf.minimum(count + 1, self.max_frames)
+    valid = tf.sequence_mask(new_count, self.max_frames)  # [B, M]
+    encoded = self.temporal_head.encode(buffer, mask=valid, training=training)
+    weights = tf.cast(valid, encoded.dtype)[:, :, None]
+    pooled = (tf.reduce_sum(encoded * weights, axis=1) /
+              tf.reduce_sum(weights, axis=1))
+    pooled = self.temporal_head.classifier_dropout(pooled, training=training)
+    logits = self.temporal_head.classifier(pooled)
+    states[HEAD_EMBEDDINGS_STATE] = buffer
+    states[HEAD_COUNT_STATE] = tf.cast(
+        tf.reshape(new_count, tf.shape(count_in)), count_in.dtype)
+    return logits, states
+
+  def initial_state_specs(
+      self, input_shape: Sequence[int]) -> Dict[str, tf_keras.layers.InputSpec]:
+    """Backbone and head state specs for a video shape `[B, T, H, W, 3]`."""
+    specs = self.backbone.initial_state_specs(input_shape=input_shape)
+    specs.update(_head_state_specs(input_shape[0], self.max_frames,
+                                   self.temporal_head.embed_dim))
+    return specs
+
+  def init_states(self, input_shape) -> Dict[str, tf.Tensor]:
+    """Zero states for the first call (video shape `[B, T, H, W, 3]`)."""
+    states = self.backbone.init_states(input_shape)
+    states.update(_head_init_states(input_shape[0], self.max_frames,
+                                    self.temporal_head.embed_dim))
+    return states
+
+
+def _head_state_specs(batch_size, max_frames, embed_dim):
+  return {
+      HEAD_EMBEDDINGS_STATE: tf_keras.layers.InputSpec(
+          shape=[batch_size, max_frames, embed_dim], dtype=tf.float32),
+      HEAD_COUNT_STATE: tf_keras.layers.InputSpec(
+          shape=[batch_size], dtype=tf.int32),
+  }
+
+
+def _head_init_states(batch_size, max_frames, embed_dim):
+  return {
+      HEAD_EMBEDDINGS_STATE: tf.zeros([batch_size, max_frames, embed_dim],
+                                      tf.float32),
+      HEAD_COUNT_STATE: tf.zeros([batch_size], tf.int32),
+  }
 
 
 def _constructor_args():

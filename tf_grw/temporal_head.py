@@ -72,9 +72,10 @@ class _PreNormBlock(tf_keras.layers.Layer):
     self.mlp_out = tf_keras.layers.Dense(embed_dim, name="mlp_out")
     self.dropout = tf_keras.layers.Dropout(dropout)
 
-  def call(self, x, training=None):
+  def call(self, x, attention_mask=None, training=None):
     y = self.attention_norm(x)
-    y = self.attention(y, y, use_causal_mask=self.causal, training=training)
+    y = self.attention(y, y, attention_mask=attention_mask,
+                       use_causal_mask=self.causal, training=training)
     x = x + self.dropout(y, training=training)
     y = self.mlp_out(self.mlp_in(self.mlp_norm(x)))
     return x + self.dropout(y, training=training)
@@ -186,15 +187,27 @@ class TemporalTransformerHead(tf_keras.layers.Layer):
     """Per-frame affine embeddings `[B, T, embed_dim]` (what GRW smooths)."""
     return self.affine(inputs)
 
-  def encode(self, embeddings, training=None):
+  def encode(self, embeddings, mask=None, training=None):
     """Per-frame Transformer outputs `[B, T, embed_dim]` (after the last norm).
 
     With `causal=True`, output t depends on embeddings 0..t only.
+
+    Args:
+      embeddings: `[B, T, embed_dim]` affine embeddings.
+      mask: optional `[B, T]` bool, the valid frames: no frame attends to an
+        invalid one (combined with the causal mask when `causal=True`). The
+        outputs at valid positions of a valid prefix `0..n-1` then equal
+        `encode(embeddings[:, :n])` (what streaming relies on); outputs at
+        invalid positions are meaningless.
+      training: Python bool or None (dropout).
     """
+    attention_mask = None
+    if mask is not None:
+      attention_mask = tf.cast(mask, tf.bool)[:, tf.newaxis, :]  # [B, 1, T]
     x = self.input_norm(embeddings)
     x = x + sinusoidal_positions(tf.shape(x)[1], self.embed_dim, x.dtype)
     for block in self.blocks:
-      x = block(x, training=training)
+      x = block(x, attention_mask=attention_mask, training=training)
     return self.output_norm(x)
 
   def classify(self, embeddings, training=None):
