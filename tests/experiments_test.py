@@ -50,7 +50,7 @@ def test_experiment_builds_validates_and_derives_steps(name):
   _check_experiment(config)
   train, valid = config.task.train_data, config.task.validation_data
   steps_per_epoch = train.num_examples // train.global_batch_size
-  epochs = 12 if name == "movinet_grw_airplanes" else experiments.PAPER_EPOCHS
+  epochs = 10 if name == "movinet_grw_airplanes" else experiments.PAPER_EPOCHS
   assert config.trainer.train_steps == epochs * steps_per_epoch
   assert config.trainer.checkpoint_interval == steps_per_epoch
   assert config.trainer.validation_steps == math.ceil(

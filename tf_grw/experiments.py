@@ -258,7 +258,7 @@ def movinet_grw_airplanes() -> cfg.ExperimentConfig:
   train / 100 test), set `input_path`. Model and optimization follow
   `launch/demo.py` (the project's measured pilot): the official MoViNet
   head, GRW on `block4` (the last stage output) with batch norm (alpha derived: 0), window 8, batch
-  norm momentum 0.9, Adam 3e-3 with one warm-up epoch and cosine decay, 12
+  norm momentum 0.9, Adam 3e-3 with one warm-up epoch and cosine decay, 10
   epochs of batch 16, float32, one optimizer, no EMA.
   """
   base = video_cfg.video_classification()
@@ -285,6 +285,6 @@ def movinet_grw_airplanes() -> cfg.ExperimentConfig:
   task.grw = grw_task.GRWConfig(
       endpoints=[grw_task.GRWEndpoint(name="block4")], window=8,
       normalization="batch_norm")
-  return set_schedule(config, 12, train_batch_size=16, eval_batch_size=20,
+  return set_schedule(config, 10, train_batch_size=16, eval_batch_size=20,
                       learning_rate=3e-3, final_lr_fraction=0.0,
                       warmup_epochs=1, ema_decay=None)
