@@ -38,6 +38,7 @@ print(verify_tflite("a0_stream.tflite", model, clips))
 ```
 """
 
+import inspect
 import os
 import statistics
 import tempfile
@@ -225,12 +226,13 @@ def inference_keras_model(model, streaming: bool) -> tf_keras.Model:
     raise invalid_value("streaming", "True or False", streaming)
   if (not isinstance(model, movinet_model.MovinetClassifier)
       and callable(getattr(model, "inference_model", None))):
-    if streaming:
+    if streaming and "num_frames" in inspect.signature(
+        model.inference_model).parameters:
       # A stream model takes one frame per call, whatever the clip length the
       # training model was built for.
       plain = model.inference_model(streaming=True, num_frames=1)
     else:
-      plain = model.inference_model(streaming=False)
+      plain = model.inference_model(streaming=streaming)
     if not isinstance(plain, movinet_model.MovinetClassifier):
       # Duck-typed (e.g. a GRW model's Transformer-head stream model).
       if streaming and not (_is_stream_model(plain) and callable(
