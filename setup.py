@@ -16,6 +16,8 @@ INSTALL_REQUIRES = [
     "matplotlib==3.11.2",
     "tqdm==4.70.1",
     "ai-edge-litert==2.3.0",
+    "opencv-python-headless==5.0.0.93",
+    "gin-config==0.5.0",
 ]
 
 setuptools.setup(
