@@ -17,12 +17,11 @@ from official.projects.movinet.modeling import movinet_layers
 from official.projects.movinet.modeling import movinet_model
 from tf_grw import experiments  # pylint: disable=unused-import
 from tf_grw import task as grw_task
+from tf_grw.errors import invalid_value
 
 
 def _error(name, expected, value):
-  return re.escape(
-      f"Invalid value received for argument `{name}`. Expected {expected}. "
-      f"Received: {name}={value!r}")
+  return re.escape(str(invalid_value(name, expected, value)))
 
 
 def test_docstring_examples():

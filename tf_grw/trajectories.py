@@ -113,6 +113,14 @@ def smoothness_stats(embeddings) -> Dict[str, float]:
   }
 
 
+def _pyplot():
+  """matplotlib.pyplot on the non-interactive Agg backend (no display here)."""
+  import matplotlib  # pylint: disable=g-import-not-at-top
+  matplotlib.use("Agg")
+  import matplotlib.pyplot as plt  # pylint: disable=g-import-not-at-top
+  return plt
+
+
 def plot_trajectories(arms: Mapping[str, Tuple[np.ndarray, np.ndarray]],
                       path: str,
                       class_names: Optional[Sequence[str]] = None,
@@ -131,10 +139,7 @@ def plot_trajectories(arms: Mapping[str, Tuple[np.ndarray, np.ndarray]],
   Returns:
     `path`.
   """
-  import matplotlib  # pylint: disable=g-import-not-at-top
-  matplotlib.use("Agg")
-  import matplotlib.pyplot as plt  # pylint: disable=g-import-not-at-top
-
+  plt = _pyplot()
   if not arms:
     raise invalid_value("arms", "a non-empty mapping of arm name to "
                         "(embeddings, labels)", arms)
@@ -183,10 +188,7 @@ def plot_training_curves(histories: Mapping[str, Sequence[Mapping[str, float]]],
   Returns:
     `path`.
   """
-  import matplotlib  # pylint: disable=g-import-not-at-top
-  matplotlib.use("Agg")
-  import matplotlib.pyplot as plt  # pylint: disable=g-import-not-at-top
-
+  plt = _pyplot()
   if not histories:
     raise invalid_value("histories", "a non-empty mapping of run name to "
                         "per-epoch dicts", histories)

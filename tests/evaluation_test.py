@@ -8,12 +8,11 @@ import pytest
 
 from tf_grw import evaluation
 from tf_grw.movinet_grw import build_movinet_grw
+from tf_grw.errors import invalid_value
 
 
 def _error(name, expected, value):
-  return re.escape(
-      f"Invalid value received for argument `{name}`. Expected {expected}. "
-      f"Received: {name}={value!r}")
+  return re.escape(str(invalid_value(name, expected, value)))
 
 
 def test_docstring_examples():
