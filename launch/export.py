@@ -62,6 +62,15 @@ _CONV_TYPE = flags.DEFINE_enum(
     "conv_type", "2plus1d", ["2plus1d", "3d_2plus1d", "3d"],
     "Convolution type of the checkpoint; '3d_2plus1d' is converted to "
     "'2plus1d' (exactly) before export, '3d' cannot go to TF Lite.")
+_HEAD = flags.DEFINE_enum(
+    "head", "movinet", ["movinet", "transformer"],
+    "--builder=grw: the head the model was trained with.")
+_EMBED_DIM = flags.DEFINE_integer(
+    "embed_dim", 256, "--builder=grw, head=transformer: embedding width.")
+_TRANSFORMER_LAYERS = flags.DEFINE_integer(
+    "transformer_layers", 1, "--builder=grw, head=transformer: layers.")
+_TRANSFORMER_HEADS = flags.DEFINE_integer(
+    "transformer_heads", 4, "--builder=grw, head=transformer: heads.")
 _SE_TYPE = flags.DEFINE_string("se_type", "2plus3d", "Squeeze-excite type.")
 _ACTIVATION = flags.DEFINE_string("activation", "hard_swish", "Activation.")
 _GATING = flags.DEFINE_string("gating_activation", "hard_sigmoid",
@@ -120,9 +129,18 @@ def build_official_model() -> movinet_model.MovinetClassifier:
 def build_grw_model():
   """A GRW MoViNet (tf_grw.movinet_grw) from the flags."""
   from tf_grw import movinet_grw  # pylint: disable=g-import-not-at-top
+  options = {}
+  if _HEAD.value == "transformer":
+    options = dict(transformer_layers=_TRANSFORMER_LAYERS.value,
+                   transformer_heads=_TRANSFORMER_HEADS.value)
   return movinet_grw.build_movinet_grw(
       model_id=_MODEL_ID.value, num_classes=_NUM_CLASSES.value,
-      stream=_CAUSAL.value, conv_type=_CONV_TYPE.value)
+      stream=_CAUSAL.value, conv_type=_CONV_TYPE.value, head=_HEAD.value,
+      # GRW layers do nothing at inference: build without them, so the
+      # checkpoint's backbone and head must match and its GRW statistics are
+      # simply not needed, whatever taps the model was trained with.
+      grw_endpoints=[], embed_dim=_EMBED_DIM.value,
+      **options)
 
 
 def _load_clips(path):
