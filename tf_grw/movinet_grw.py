@@ -16,10 +16,9 @@ Transformer head.
 
 import dataclasses
 import fnmatch
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Union
 
 from absl import logging
-import numpy as np
 import tensorflow as tf
 from tensorflow.core.protobuf import trackable_object_graph_pb2
 import tf_keras
@@ -29,6 +28,11 @@ from official.projects.movinet.modeling import movinet_layers
 from official.projects.movinet.modeling import movinet_model
 from tf_grw.errors import invalid_value
 from tf_grw.grw_smoothing import GRWSmoothing
+from tf_grw.pretrained import _children
+from tf_grw.pretrained import _convertible
+from tf_grw.pretrained import _copy_variables
+from tf_grw.pretrained import _plan
+from tf_grw.pretrained import PretrainedLoadReport
 from tf_grw.temporal_head import TemporalTransformerHead
 
 __all__ = [
@@ -1160,147 +1164,3 @@ def _image(inputs):
           f"{sorted(inputs)[:4]}{'...' if len(inputs) > 4 else ''}>")
     return inputs["image"]
   return inputs
-
-
-# -- weight copies and checkpoint matching -------------------------------------
-
-
-def _convertible(source: str, target: str) -> bool:
-  return {source, target} == {"2plus1d", "3d_2plus1d"}
-
-
-def _convert_kernel(value: np.ndarray, shape) -> Optional[np.ndarray]:
-  """A kernel in the other (2+1)D layout, or None if it does not fit `shape`.
-
-  `"3d_2plus1d"` -> `"2plus1d"` is the rule of Model Garden's
-  `tools/convert_3d_2plus1d.py`: drop the unit temporal axis of spatial
-  kernels (or the unit spatial axis of temporal ones) and turn grouped Conv3D
-  depthwise kernels `[..., 1, C]` into DepthwiseConv2D ones `[..., C, 1]`.
-  `"2plus1d"` -> `"3d_2plus1d"` is its inverse.
-  """
-  shape = tuple(shape)
-  if value.ndim == len(shape) + 1:  # 3d_2plus1d -> 2plus1d.
-    value = value[0] if value.shape[0] == 1 else value[:, 0]
-    if value.shape[-1] != shape[-1] and value.ndim == 4:
-      value = np.transpose(value, (0, 1, 3, 2))
-    return value if tuple(value.shape) == shape else None
-  if value.ndim + 1 == len(shape) and value.ndim == 4:  # 2plus1d -> 3d_2plus1d.
-    for candidate in (value, np.transpose(value, (0, 1, 3, 2))):
-      for axis in (0, 1):
-        expanded = np.expand_dims(candidate, axis)
-        if tuple(expanded.shape) == shape:
-          return expanded
-  return None
-
-
-def _copy_variables(sources, targets):
-  """Copies variable values in order, converting (2+1)D kernel layouts."""
-  if len(sources) != len(targets):
-    raise RuntimeError(f"Cannot copy weights: {len(sources)} variables vs "
-                       f"{len(targets)}.")
-  for src, dst in zip(sources, targets):
-    value = src.numpy()
-    if tuple(value.shape) != tuple(dst.shape):
-      converted = _convert_kernel(value, dst.shape)
-      if converted is None:
-        raise RuntimeError(f"Cannot copy {src.name} {value.shape} into "
-                           f"{dst.name} {dst.shape}.")
-      value = converted
-    dst.assign(value)
-
-
-@dataclasses.dataclass
-class PretrainedLoadReport:
-  """What `MovinetGRWClassifier.load_pretrained` loaded and what it did not.
-
-  Attributes:
-    checkpoint: the checkpoint prefix read.
-    loaded: variable names that received a checkpoint value.
-    converted_from: the checkpoint's conv type when it was loaded through an
-      official model of that type and converted, else "".
-    missing: model variable names with no value in the checkpoint.
-    mismatched: (name, model shape, checkpoint shape) of shape conflicts.
-    unused: checkpoint keys under the backbone/head that were not loaded.
-    head_loaded: whether the classifier head was loaded.
-    head_note: why the head was not loaded, if it was not.
-  """
-  checkpoint: str
-  loaded: List[str] = dataclasses.field(default_factory=list)
-  converted_from: str = ""
-  missing: List[str] = dataclasses.field(default_factory=list)
-  mismatched: List[Tuple[str, Tuple[int, ...], Tuple[int, ...]]] = (
-      dataclasses.field(default_factory=list))
-  unused: List[str] = dataclasses.field(default_factory=list)
-  head_loaded: bool = False
-  head_note: str = ""
-
-  def __str__(self):
-    head = ("loaded" if self.head_loaded
-            else f"not loaded: {self.head_note}")
-    converted = (f"; converted from {self.converted_from}"
-                 if self.converted_from else "")
-    lines = [f"Loaded {len(self.loaded)} variables from {self.checkpoint} "
-             f"(head {head}{converted})."]
-    for title, items in (("Missing from the checkpoint", self.missing),
-                         ("Shape mismatch", self.mismatched),
-                         ("Unused checkpoint values", self.unused)):
-      if items:
-        lines.append(f"{title} ({len(items)}):")
-        lines.extend(f"  {item}" for item in items[:20])
-        if len(items) > 20:
-          lines.append(f"  ... {len(items) - 20} more")
-    return "\n".join(lines)
-
-
-def _children(graph, node_id) -> Dict[str, int]:
-  return {c.local_name: c.node_id for c in graph.nodes[node_id].children}
-
-
-def _plan(graph, node_id, obj, shapes, reader, report):
-  """Matches `obj`'s variables to checkpoint values through the object graph.
-
-  Walks the checkpoint node and the Python object together by child name (as
-  checkpoint restoration does), fills `report` and returns (variable, value)
-  pairs to assign.
-  """
-  found = {}  # id(variable) -> checkpoint key
-  subtree_keys = set()
-  seen_nodes, seen_objs = set(), set()
-
-  def walk(node, py):
-    if node in seen_nodes:
-      return
-    seen_nodes.add(node)
-    for attribute in graph.nodes[node].attributes:
-      if attribute.name == "VARIABLE_VALUE":
-        subtree_keys.add(attribute.checkpoint_key)
-        if isinstance(py, tf.Variable):
-          found[id(py)] = attribute.checkpoint_key
-    ck_children = _children(graph, node)
-    py_children = {}
-    if py is not None and not isinstance(py, tf.Variable) and (
-        id(py) not in seen_objs):
-      seen_objs.add(id(py))
-      py_children = tf.train.TrackableView(py).children(py)
-    for name, child in ck_children.items():
-      walk(child, py_children.get(name))
-
-  walk(node_id, obj)
-  plan = []
-  used = set()
-  for variable in obj.weights:
-    key = found.get(id(variable))
-    if key is None or key not in shapes:
-      report.missing.append(variable.name)
-      continue
-    ck_shape = tuple(shapes[key])
-    if ck_shape != tuple(variable.shape):
-      report.mismatched.append((variable.name, tuple(variable.shape),
-                                ck_shape))
-      continue
-    value = reader.get_tensor(key)
-    plan.append((variable, value, key))
-    used.add(key)
-    report.loaded.append(variable.name)
-  report.unused.extend(sorted(subtree_keys - used))
-  return plan
