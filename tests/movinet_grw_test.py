@@ -192,7 +192,10 @@ def test_grw_loss_only_in_training(stream_a0):
   losses = [float(l) for l in model.losses]
   assert len(losses) == 3
   assert [float(l) for l in model.grw_losses] == losses
-  assert losses[0] > 0 and losses[1] > 0 and losses[2] == 0.0  # weight 0.
+  # A GRW-trained tap can reach an exactly ordered window (loss 0.0 in
+  # float32), so only their sum must be positive.
+  assert min(losses) >= 0 and losses[0] + losses[1] > 0
+  assert losses[2] == 0.0  # weight 0.
   model(x, training=False)
   assert not model.losses
   model(x)  # training=None: inference.

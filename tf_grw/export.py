@@ -197,8 +197,10 @@ def _check_streamable(model: movinet_model.MovinetClassifier,
 def _is_stream_model(model) -> bool:
   """Whether `model` maps `{"image", **states}` to `(logits, states)`."""
   backbone = getattr(model, "backbone", None)
-  return bool(getattr(backbone, "use_external_states", False)) and callable(
-      getattr(model, "init_states", None))
+  external = getattr(model, "use_external_states", None)
+  if external is None:
+    external = getattr(backbone, "use_external_states", False)
+  return bool(external) and callable(getattr(model, "init_states", None))
 
 
 def inference_keras_model(model, streaming: bool) -> tf_keras.Model:

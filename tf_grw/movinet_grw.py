@@ -14,9 +14,7 @@ functional model or a `MovinetTransformerStream` (stream states) for the
 Transformer head.
 """
 
-import dataclasses
-import fnmatch
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Union
+from typing import Any, Dict, List, Mapping, Optional, Sequence
 
 from absl import logging
 import tensorflow as tf
@@ -27,12 +25,21 @@ from official.projects.movinet.modeling import movinet
 from official.projects.movinet.modeling import movinet_layers
 from official.projects.movinet.modeling import movinet_model
 from tf_grw.errors import invalid_value
-from tf_grw.grw_smoothing import GRWSmoothing
+from tf_grw.grw_endpoints import canonical_entry as _canonical_entry
+from tf_grw.grw_endpoints import GRWSpec
+from tf_grw.grw_endpoints import make_grw_layers
+from tf_grw.grw_endpoints import resolve_grw_entries
+from tf_grw.grw_endpoints import SumOfGRWMetrics
+from tf_grw.grw_endpoints import TOTAL_METRIC
 from tf_grw.pretrained import _children
 from tf_grw.pretrained import _convertible
 from tf_grw.pretrained import _copy_variables
 from tf_grw.pretrained import _plan
 from tf_grw.pretrained import PretrainedLoadReport
+from tf_grw.temporal_head import HEAD_COUNT_STATE
+from tf_grw.temporal_head import HEAD_EMBEDDINGS_STATE
+from tf_grw.temporal_head import head_init_states as _head_init_states
+from tf_grw.temporal_head import head_state_specs as _head_state_specs
 from tf_grw.temporal_head import TemporalTransformerHead
 
 __all__ = [
@@ -45,15 +52,8 @@ MODEL_IDS = ("a0", "a1", "a2", "a3", "a4", "a5")
 HEADS = ("movinet", "transformer")
 CONV_TYPES = ("3d", "2plus1d", "3d_2plus1d")
 EMBEDDING = "embedding"
-TOTAL_METRIC = "grw_loss"
-# Stream states of the Transformer head (see `MovinetTransformerStream`).
-HEAD_EMBEDDINGS_STATE = "state_head_embeddings"
-HEAD_COUNT_STATE = "state_head_count"
 # Head buffer length of a Transformer stream model without static num_frames.
 DEFAULT_MAX_FRAMES = 64
-# Per-entry keys of `grw_endpoints` that override the model-wide GRW settings.
-_GRW_KEYS = ("window", "weight", "alpha", "normalization", "orderings",
-             "num_orderings", "seed")
 
 
 def movinet_recipe(model_id: str = "a0", stream: bool = True) -> Dict[str, Any]:
@@ -163,79 +163,21 @@ def _stage_layers(model_id: str) -> Dict[str, List[str]]:
   return stages
 
 
-@dataclasses.dataclass(frozen=True)
-class _GRWSpec:
-  """One resolved GRW tap: an endpoint and the settings of its layer."""
-  endpoint: str
-  window: int
-  weight: float
-  alpha: Optional[float]
-  normalization: str
-  orderings: str
-  num_orderings: int
-  seed: int
-
-
-def _canonical_entry(entry) -> Union[str, Dict[str, Any]]:
-  """A `grw_endpoints` entry as a str or a JSON-friendly dict."""
-  expected = ("a name, a dict with key 'endpoint' (and optional "
-              f"{', '.join(_GRW_KEYS)}), or a tuple (name, window[, weight"
-              "[, alpha]]) or (name, dict)")
-  if isinstance(entry, str):
-    return entry
-  if isinstance(entry, Mapping):
-    entry = dict(entry)
-    if not isinstance(entry.get("endpoint"), str):
-      raise invalid_value("grw_endpoints", expected, entry)
-    unknown = sorted(set(entry) - {"endpoint", *_GRW_KEYS})
-    if unknown:
-      raise invalid_value("grw_endpoints", expected, entry)
-    return entry if len(entry) > 1 else entry["endpoint"]
-  if isinstance(entry, (tuple, list)) and entry and isinstance(entry[0], str):
-    if len(entry) == 2 and isinstance(entry[1], Mapping):
-      return _canonical_entry({"endpoint": entry[0], **entry[1]})
-    if 2 <= len(entry) <= 4 and not any(isinstance(v, Mapping)
-                                        for v in entry[1:]):
-      return _canonical_entry(dict(zip(("endpoint", "window", "weight",
-                                        "alpha"), entry)))
-    if len(entry) == 1:
-      return entry[0]
-  raise invalid_value("grw_endpoints", expected, entry)
-
-
-def _resolve_endpoints(entries, model_id, head, defaults) -> List[_GRWSpec]:
+def _resolve_endpoints(entries, model_id, head, defaults) -> List[GRWSpec]:
   """Expands stage names and patterns, validates names, merges settings."""
-  stages = _stage_layers(model_id)
-  layer_names = ["stem"] + [n for ls in stages.values() for n in ls]
-  valid = valid_grw_endpoints(model_id, head)
-  specs, seen = [], set()
   for entry in entries:
-    overrides = {} if isinstance(entry, str) else dict(entry)
-    name = entry if isinstance(entry, str) else overrides.pop("endpoint")
+    name = entry if isinstance(entry, str) else entry["endpoint"]
     if name == EMBEDDING and head != "transformer":
       raise invalid_value(
           "grw_endpoints", "'embedding' only with head='transformer' (it is "
           "the per-frame embedding of the Transformer head)", name)
-    if name in stages:
-      names = [stages[name][-1]]
-    elif name in valid:
-      names = [name]
-    elif any(c in name for c in "*?["):
-      names = fnmatch.filter(layer_names, name)
-    else:
-      names = []
-    if not names:
-      raise invalid_value(
-          "grw_endpoints", f"endpoint names of MoViNet-{model_id.upper()} "
-          f"(or fnmatch patterns over them): {', '.join(valid)}", name)
-    for endpoint in names:
-      if endpoint in seen:
-        raise invalid_value(
-            "grw_endpoints", "each endpoint at most once (a stage name "
-            "'blockN' means its last layer)", endpoint)
-      seen.add(endpoint)
-      specs.append(_GRWSpec(endpoint=endpoint, **{**defaults, **overrides}))
-  return specs
+  stages = _stage_layers(model_id)
+  return resolve_grw_entries(
+      entries, valid_grw_endpoints(model_id, head),
+      aliases={stage: layers[-1] for stage, layers in stages.items()},
+      pattern_names=["stem"] + [n for ls in stages.values() for n in ls],
+      defaults=defaults, model_label=f"MoViNet-{model_id.upper()}",
+      alias_note="a stage name 'blockN' means its last layer")
 
 
 @tf_keras.utils.register_keras_serializable(package="tf_grw")
@@ -428,15 +370,7 @@ class MovinetGRWClassifier(tf_keras.Model):
             "window", f"an integer <= num_frames={num_frames} (endpoint "
             f"'{spec.endpoint}')", spec.window)
     # GRW layers first: their constructors validate window/weight/alpha/...
-    self.grw_layers = [
-        GRWSmoothing(
-            window=spec.window, weight=spec.weight, alpha=spec.alpha,
-            normalization=spec.normalization, orderings=spec.orderings,
-            num_orderings=spec.num_orderings, seed=spec.seed,
-            metric_name=f"{TOTAL_METRIC}_{spec.endpoint}",
-            name=f"grw_{spec.endpoint}")
-        for spec in self.grw_specs
-    ]
+    self.grw_layers = make_grw_layers(self.grw_specs, TOTAL_METRIC)
     if head == "transformer":
       self.temporal_head = self._make_temporal_head()
       self.classifier_head = None
@@ -461,7 +395,7 @@ class MovinetGRWClassifier(tf_keras.Model):
     self._build_heads_and_taps()
     # A Metric assigned to a model attribute is one of `model.metrics`, so
     # `fit` logs it as "grw_loss" with no update in `call`.
-    self._grw_total = (_SumOfGRWMetrics(self.grw_layers, name=TOTAL_METRIC)
+    self._grw_total = (SumOfGRWMetrics(self.grw_layers, name=TOTAL_METRIC)
                        if self.grw_layers else None)
 
   # -- construction helpers -------------------------------------------------
@@ -1060,19 +994,12 @@ class MovinetTransformerStream(tf_keras.Model):
     endpoints, states = self.backbone(inputs, training=training)
     features = tf.reduce_mean(endpoints["head"], axis=[2, 3])  # [B, 1, C]
     z = self.temporal_head.embed(features)  # [B, 1, E]
-    buffer = tf.cast(buffer, z.dtype)
-    count = tf.reshape(tf.cast(count_in, tf.int32), [-1])  # [B] or [1].
-    # A one-hot row at `count` (all zeros once the buffer is full).
-    write = tf.one_hot(count, self.max_frames, dtype=z.dtype)[:, :, None]
-    buffer = buffer * (1.0 - write) + write * z
-    new_count = tf.minimum(count + 1, self.max_frames)
-    valid = tf.sequence_mask(new_count, self.max_frames)  # [B, M]
-    encoded = self.temporal_head.encode(buffer, mask=valid, training=training)
-    weights = tf.cast(valid, encoded.dtype)[:, :, None]
-    pooled = (tf.reduce_sum(encoded * weights, axis=1) /
-              tf.reduce_sum(weights, axis=1))
-    pooled = self.temporal_head.classifier_dropout(pooled, training=training)
-    logits = self.temporal_head.classifier(pooled)
+    if buffer.shape[1] not in (None, self.max_frames):
+      raise invalid_value(
+          "inputs", f"a state_head_embeddings buffer of {self.max_frames} "
+          "frames", f"<buffer of shape {buffer.shape}>")
+    logits, buffer, new_count = self.temporal_head.step(
+        buffer, count_in, z, training=training)
     states[HEAD_EMBEDDINGS_STATE] = buffer
     states[HEAD_COUNT_STATE] = tf.cast(
         tf.reshape(new_count, tf.shape(count_in)), count_in.dtype)
@@ -1094,58 +1021,10 @@ class MovinetTransformerStream(tf_keras.Model):
     return states
 
 
-def _head_state_specs(batch_size, max_frames, embed_dim):
-  return {
-      HEAD_EMBEDDINGS_STATE: tf_keras.layers.InputSpec(
-          shape=[batch_size, max_frames, embed_dim], dtype=tf.float32),
-      HEAD_COUNT_STATE: tf_keras.layers.InputSpec(
-          shape=[batch_size], dtype=tf.int32),
-  }
-
-
-def _head_init_states(batch_size, max_frames, embed_dim):
-  return {
-      HEAD_EMBEDDINGS_STATE: tf.zeros([batch_size, max_frames, embed_dim],
-                                      tf.float32),
-      HEAD_COUNT_STATE: tf.zeros([batch_size], tf.int32),
-  }
-
-
 def _constructor_args():
   import inspect  # pylint: disable=g-import-not-at-top
   return [p for p in inspect.signature(MovinetGRWClassifier.__init__).parameters
           if p not in ("self", "kwargs")]
-
-
-class _SumOfGRWMetrics(tf_keras.metrics.Metric):
-  """`grw_loss`: the sum of the GRW layers' unweighted-loss metrics.
-
-  Holds no state: its result adds up the `Mean` metrics the GRW layers track
-  (each is updated once per step, so a sum of means is the mean of the sums),
-  which also covers taps with weight 0. The layers are held through a
-  closure so that they are not tracked as sublayers of the metric.
-  """
-
-  def __init__(self, grw_layers, name=TOTAL_METRIC, **kwargs):
-    super().__init__(name=name, **kwargs)
-    layers = tuple(grw_layers)
-    self._layers_fn = lambda: layers
-
-  def update_state(self, *args, **kwargs):
-    del args, kwargs
-    return tf.no_op()
-
-  def result(self):
-    values = []
-    for layer in self._layers_fn():
-      values.extend(m.result() for m in layer.metrics
-                    if m.name == layer.metric_name)
-    if not values:
-      return tf.constant(0.0, self.dtype)
-    return tf.add_n([tf.cast(v, self.dtype) for v in values])
-
-  def reset_state(self):
-    pass  # The layers' metrics are reset with the model's.
 
 
 def _classifier_head(model):

@@ -18,7 +18,13 @@ import tf_keras
 
 from tf_grw.errors import invalid_value
 
-__all__ = ["TemporalTransformerHead", "sinusoidal_positions"]
+__all__ = ["TemporalTransformerHead", "sinusoidal_positions",
+           "HEAD_EMBEDDINGS_STATE", "HEAD_COUNT_STATE", "head_state_specs",
+           "head_init_states"]
+
+# Stream states of a Transformer head (see `TemporalTransformerHead.step`).
+HEAD_EMBEDDINGS_STATE = "state_head_embeddings"
+HEAD_COUNT_STATE = "state_head_count"
 
 
 def sinusoidal_positions(length, depth: int, dtype=tf.float32) -> tf.Tensor:
@@ -219,6 +225,46 @@ class TemporalTransformerHead(tf_keras.layers.Layer):
   def call(self, inputs, training=None):
     return self.classify(self.embed(inputs), training=training)
 
+  def step(self, buffer, count, z, training=None):
+    """One streaming step: appends embedding `z` and classifies the buffer.
+
+    `z` `[B, 1, embed_dim]` (one frame's affine embedding) is written into
+    `buffer[:, count]` (`buffer` `[B, M, embed_dim]`, one-hot arithmetic: no
+    Python-side state, TF Lite friendly) and the count goes up by one (at
+    most M). The Transformer encodes the whole buffer with a mask of the
+    valid positions (plus the causal mask if the head is causal); the
+    per-frame outputs are averaged over the valid positions and classified.
+    Masked positions do not change the valid outputs, so after frame t the
+    logits equal `classify(embeddings of frames 0..t)`. Once the buffer is
+    full, `z` is no longer written and the logits stay those of the first M
+    frames. Each step re-encodes the buffer: O(M^2) attention per frame.
+
+    Args:
+      buffer: `[B, M, embed_dim]` embeddings of the frames seen so far.
+      count: `[B]` or `[1]` int32, how many of them are valid.
+      z: `[B, 1, embed_dim]` the new frame's embedding.
+      training: Python bool or None (dropout).
+
+    Returns:
+      `(logits, new_buffer, new_count)`, `new_count` int32 `[B]` or `[1]`.
+    """
+    buffer = tf.cast(buffer, z.dtype)
+    max_frames = buffer.shape[1]
+    if max_frames is None:
+      max_frames = tf.shape(buffer)[1]
+    count = tf.reshape(tf.cast(count, tf.int32), [-1])
+    # A one-hot row at `count` (all zeros once the buffer is full).
+    write = tf.one_hot(count, max_frames, dtype=z.dtype)[:, :, None]
+    buffer = buffer * (1.0 - write) + write * z
+    new_count = tf.minimum(count + 1, max_frames)
+    valid = tf.sequence_mask(new_count, max_frames)  # [B, M]
+    encoded = self.encode(buffer, mask=valid, training=training)
+    weights = tf.cast(valid, encoded.dtype)[:, :, None]
+    pooled = (tf.reduce_sum(encoded * weights, axis=1) /
+              tf.reduce_sum(weights, axis=1))
+    pooled = self.classifier_dropout(pooled, training=training)
+    return self.classifier(pooled), buffer, new_count
+
   def compute_output_shape(self, input_shape):
     return tf.TensorShape(input_shape)[:1].concatenate([self.num_classes])
 
@@ -235,6 +281,25 @@ class TemporalTransformerHead(tf_keras.layers.Layer):
         "causal": self.causal,
     })
     return config
+
+
+def head_state_specs(batch_size, max_frames, embed_dim):
+  """`InputSpec`s of the stream states of a Transformer head."""
+  return {
+      HEAD_EMBEDDINGS_STATE: tf_keras.layers.InputSpec(
+          shape=[batch_size, max_frames, embed_dim], dtype=tf.float32),
+      HEAD_COUNT_STATE: tf_keras.layers.InputSpec(
+          shape=[batch_size], dtype=tf.int32),
+  }
+
+
+def head_init_states(batch_size, max_frames, embed_dim):
+  """Zero stream states of a Transformer head (`step`'s buffer and count)."""
+  return {
+      HEAD_EMBEDDINGS_STATE: tf.zeros([batch_size, max_frames, embed_dim],
+                                      tf.float32),
+      HEAD_COUNT_STATE: tf.zeros([batch_size], tf.int32),
+  }
 
 
 def _check_positive_int(name, value):
