@@ -56,6 +56,7 @@ from tf_grw.pretrained import _children
 from tf_grw.pretrained import _copy_variables
 from tf_grw.pretrained import _plan
 from tf_grw.pretrained import PretrainedLoadReport
+from tf_grw.pretrained import resolve_checkpoint
 from tf_grw.temporal_head import HEAD_COUNT_STATE
 from tf_grw.temporal_head import HEAD_EMBEDDINGS_STATE
 from tf_grw.temporal_head import TemporalTransformerHead
@@ -540,12 +541,7 @@ class MobilenetVideoClassifier(tf_keras.Model):
     Returns:
       A `PretrainedLoadReport`.
     """
-    path = checkpoint_path
-    if tf.io.gfile.isdir(path):
-      path = tf.train.latest_checkpoint(path)
-      if path is None:
-        raise invalid_value("checkpoint_path", "a checkpoint prefix or a "
-                            "directory holding a checkpoint", checkpoint_path)
+    path = resolve_checkpoint(checkpoint_path)
     reader = tf.train.load_checkpoint(path)
     graph = trackable_object_graph_pb2.TrackableObjectGraph()
     graph.ParseFromString(reader.get_tensor("_CHECKPOINTABLE_OBJECT_GRAPH"))

@@ -36,6 +36,7 @@ from tf_grw.pretrained import _convertible
 from tf_grw.pretrained import _copy_variables
 from tf_grw.pretrained import _plan
 from tf_grw.pretrained import PretrainedLoadReport
+from tf_grw.pretrained import resolve_checkpoint
 from tf_grw.temporal_head import HEAD_COUNT_STATE
 from tf_grw.temporal_head import HEAD_EMBEDDINGS_STATE
 from tf_grw.temporal_head import head_init_states as _head_init_states
@@ -705,12 +706,7 @@ class MovinetGRWClassifier(tf_keras.Model):
     Returns:
       A `PretrainedLoadReport`; `str(report)` is a readable summary.
     """
-    path = checkpoint_path
-    if tf.io.gfile.isdir(path):
-      path = tf.train.latest_checkpoint(path)
-      if path is None:
-        raise invalid_value("checkpoint_path", "a checkpoint prefix or a "
-                            "directory holding a checkpoint", checkpoint_path)
+    path = resolve_checkpoint(checkpoint_path)
     ck_conv_type = checkpoint_conv_type or self.conv_type
     if ck_conv_type != self.conv_type and not _convertible(ck_conv_type,
                                                            self.conv_type):

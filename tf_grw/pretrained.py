@@ -15,6 +15,8 @@ from typing import Dict, List, Optional, Tuple
 import numpy as np
 import tensorflow as tf
 
+from tf_grw.errors import invalid_value
+
 __all__ = ["PretrainedLoadReport"]
 
 
@@ -103,6 +105,17 @@ class PretrainedLoadReport:
         if len(items) > 20:
           lines.append(f"  ... {len(items) - 20} more")
     return "\n".join(lines)
+
+
+def resolve_checkpoint(checkpoint_path: str) -> str:
+  """A checkpoint prefix from a prefix or a directory, or a clear error."""
+  path = checkpoint_path
+  if tf.io.gfile.isdir(path):
+    path = tf.train.latest_checkpoint(path)
+  if path is None or not tf.io.gfile.exists(f"{path}.index"):
+    raise invalid_value("checkpoint_path", "a checkpoint prefix or a "
+                        "directory holding a checkpoint", checkpoint_path)
+  return path
 
 
 def _children(graph, node_id) -> Dict[str, int]:
