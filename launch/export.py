@@ -14,10 +14,16 @@ Model source (one of):
   * `--builder=grw`: `tf_grw.movinet_grw.build_movinet_grw(...)` restored from
     `--checkpoint` (a `tf.train.Checkpoint(model=model)` of the GRW model);
     its plain `inference_model` is exported (GRW stripped).
+  * `--builder=experiment`: the model of a registered experiment
+    (`--experiment`, `--config_file`, `--params_override`, as given to
+    `launch/train.py`), e.g. a per-frame MobileNetV3 (`mobilenet_grw_*`) or
+    a GRW MoViNet, restored from a Model Garden training checkpoint
+    (`--checkpoint=MODEL_DIR`); its plain `inference_model` is exported.
 
 Outputs under `--output_dir`: `saved_model_stream/` (with `--streaming`),
 `saved_model_base/` (with `--base`) and one
-`movinet_<id>_stream_<quantization>.tflite` per `--quantization` entry.
+`<model>_stream_<quantization>.tflite` per `--quantization` entry (`<model>`:
+`movinet_<id>`, or the experiment model's id, e.g. `mobilenetv3small`).
 
 Example (random weights, 32x32, float and int8 calibrated on real clips
 saved as a uint8 or float array [B, N, H, W, 3] in `clips.npy`):
@@ -52,9 +58,19 @@ _CHECKPOINT = flags.DEFINE_string(
     "checkpoint", None, "Checkpoint (file prefix or directory) saved as "
     "tf.train.Checkpoint(model=model); blank keeps random weights.")
 _BUILDER = flags.DEFINE_enum(
-    "builder", "official", ["official", "grw"],
+    "builder", "official", ["official", "grw", "experiment"],
     "official: Model Garden MovinetClassifier; grw: "
-    "tf_grw.movinet_grw.build_movinet_grw (exported via inference_model).")
+    "tf_grw.movinet_grw.build_movinet_grw (exported via inference_model); "
+    "experiment: the model of --experiment (+ --config_file, "
+    "--params_override).")
+_EXPERIMENT = flags.DEFINE_string(
+    "experiment", None, "--builder=experiment: a registered experiment, "
+    "e.g. mobilenet_grw_kinetics600.")
+_CONFIG_FILE = flags.DEFINE_multi_string(
+    "config_file", [], "--builder=experiment: YAML overrides, in order.")
+_PARAMS_OVERRIDE = flags.DEFINE_string(
+    "params_override", None, "--builder=experiment: a YAML/JSON string of "
+    "overrides applied last.")
 _MODEL_ID = flags.DEFINE_string("model_id", "a0", "MoViNet model id.")
 _NUM_CLASSES = flags.DEFINE_integer("num_classes", 600, "Number of classes.")
 _CAUSAL = flags.DEFINE_bool("causal", True, "Causal (streamable) model.")
@@ -143,6 +159,29 @@ def build_grw_model():
       **options)
 
 
+def build_experiment_model():
+  """The model of a registered experiment (as `launch/train.py` builds it)."""
+  # pylint: disable=g-import-not-at-top,unused-import
+  from official.core import exp_factory
+  from official.core import task_factory
+  from official.modeling import hyperparams
+  import tf_grw.experiments
+  # pylint: enable=g-import-not-at-top,unused-import
+  if not _EXPERIMENT.value:
+    raise invalid_value("experiment", "a registered experiment name with "
+                        "--builder=experiment", _EXPERIMENT.value)
+  params = exp_factory.get_exp_config(_EXPERIMENT.value)
+  for path in _CONFIG_FILE.value:
+    params = hyperparams.override_params_dict(params, path, is_strict=True)
+  if _PARAMS_OVERRIDE.value:
+    params = hyperparams.override_params_dict(
+        params, _PARAMS_OVERRIDE.value, is_strict=True)
+  params.validate()
+  params.lock()
+  model = task_factory.get_task(params.task).build_model()
+  return model, str(params.task.model.model_id).lower()
+
+
 def _load_clips(path):
   return None if not path else np.load(path)
 
@@ -164,11 +203,18 @@ def main(argv):
   verify_clips = _load_clips(_VERIFY_CLIPS.value)
   report = {}
 
+  label = f"movinet_{_MODEL_ID.value}"
   if _SAVED_MODEL.value:
     source = reference = _SAVED_MODEL.value
   else:
-    model = (build_grw_model() if _BUILDER.value == "grw"
-             else build_official_model())
+    if _BUILDER.value == "experiment":
+      model, label = build_experiment_model()
+      if label in ("a0", "a1", "a2", "a3", "a4", "a5"):
+        label = f"movinet_{label}"
+    elif _BUILDER.value == "grw":
+      model = build_grw_model()
+    else:
+      model = build_official_model()
     if _CHECKPOINT.value:
       checkpoint_path = _CHECKPOINT.value
       if tf.io.gfile.isdir(checkpoint_path):
@@ -176,7 +222,8 @@ def main(argv):
       status = tf.train.Checkpoint(model=model).read(checkpoint_path)
       status.expect_partial().assert_existing_objects_matched()
       logging.info("Restored %s", checkpoint_path)
-    if _CONV_TYPE.value == "3d_2plus1d" and quantizations:
+    if (_BUILDER.value != "experiment" and _CONV_TYPE.value == "3d_2plus1d"
+        and quantizations):
       model = export.convert_to_2plus1d(model, streaming=_CAUSAL.value)
     source = reference = model
     if _STREAMING.value:
@@ -191,7 +238,7 @@ def main(argv):
           streaming=False, image_size=image_size)
 
   for quantization in quantizations:
-    name = f"movinet_{_MODEL_ID.value}_stream_{quantization or 'float'}.tflite"
+    name = f"{label}_stream_{quantization or 'float'}.tflite"
     path = export.export_tflite(
         source, os.path.join(_OUTPUT_DIR.value, name), image_size=image_size,
         quantization=quantization, representative_clips=calibration,

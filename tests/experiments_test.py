@@ -12,6 +12,8 @@ from official.core import task_factory
 from official.modeling import hyperparams
 from official.projects.movinet.configs import movinet as movinet_configs
 from tf_grw import experiments
+from tf_grw import mobilenet_grw
+from tf_grw import mobilenet_task
 from tf_grw import movinet_grw
 from tf_grw import task as grw_task
 
@@ -21,22 +23,36 @@ _YAMLS = sorted(glob.glob(os.path.join(_REPO, "configs", "*.yaml")))
 
 def _registered():
   names = exp_factory._REGISTERED_CONFIGS  # pylint: disable=protected-access
-  return sorted(n for n in names if n.startswith("movinet_grw_"))
+  return sorted(n for n in names
+                if n.startswith(("movinet_grw_", "mobilenet_grw_")))
+
+
+def _model_kwargs(task):
+  if isinstance(task, mobilenet_task.MobilenetGRWTaskConfig):
+    return mobilenet_task.mobilenet_model_kwargs(task)
+  return grw_task.model_kwargs(task)
 
 
 def _check_experiment(config):
   """Validates a config and resolves its model without building it."""
   config.validate()
   task = config.task
-  assert isinstance(task, grw_task.MovinetGRWTaskConfig)
-  kwargs = grw_task.model_kwargs(task)
-  valid = movinet_grw.valid_grw_endpoints(kwargs["model_id"], kwargs["head"])
+  kwargs = _model_kwargs(task)
+  if isinstance(task, mobilenet_task.MobilenetGRWTaskConfig):
+    valid = mobilenet_grw.valid_grw_endpoints(kwargs["model_id"],
+                                              kwargs["filter_size_scale"])
+    task_cls = mobilenet_task.MobilenetGRWTask
+  else:
+    assert isinstance(task, grw_task.MovinetGRWTaskConfig)
+    valid = movinet_grw.valid_grw_endpoints(kwargs["model_id"],
+                                            kwargs["head"])
+    assert movinet_grw.movinet_recipe(kwargs["model_id"], kwargs["stream"])
+    task_cls = grw_task.MovinetGRWTask
   for entry in kwargs["grw_endpoints"]:
     assert entry["endpoint"] in valid, entry
     window = entry.get("window", kwargs["window"])
     assert 3 <= window <= task.train_data.feature_shape[0]
-  assert movinet_grw.movinet_recipe(kwargs["model_id"], kwargs["stream"])
-  assert isinstance(task_factory.get_task(task), grw_task.MovinetGRWTask)
+  assert type(task_factory.get_task(task)) is task_cls  # pylint: disable=unidiomatic-typecheck
   return kwargs
 
 
@@ -50,7 +66,7 @@ def test_experiment_builds_validates_and_derives_steps(name):
   _check_experiment(config)
   train, valid = config.task.train_data, config.task.validation_data
   steps_per_epoch = train.num_examples // train.global_batch_size
-  epochs = 10 if name == "movinet_grw_airplanes" else experiments.PAPER_EPOCHS
+  epochs = 10 if name.endswith("_airplanes") else experiments.PAPER_EPOCHS
   assert config.trainer.train_steps == epochs * steps_per_epoch
   assert config.trainer.checkpoint_interval == steps_per_epoch
   assert config.trainer.validation_steps == math.ceil(
@@ -99,7 +115,12 @@ def test_configs_folder_has_the_expected_files():
   for model in ("a0_stream", "a1_stream", "a2_stream", "a3_base"):
     assert f"movinet_{model}_k600_grw.yaml" in names
     assert f"movinet_{model}_k600_baseline.yaml" in names
+  for size in ("small", "large"):
+    assert f"mobilenetv3_{size}_k600_grw.yaml" in names
+    assert f"mobilenetv3_{size}_k600_baseline.yaml" in names
   assert {"airplanes_a0_stream_grw.yaml", "airplanes_a0_stream_baseline.yaml",
+          "airplanes_mobilenetv3_small_grw.yaml",
+          "airplanes_mobilenetv3_small_baseline.yaml",
           "smoke_cpu.yaml"} <= names
 
 
@@ -123,7 +144,7 @@ def test_yaml_overrides_only_declared_fields(path):
     twin = path.replace("_baseline.yaml", "_grw.yaml")
     twin_config = hyperparams.override_params_dict(
         exp_factory.get_exp_config(name), twin, is_strict=True)
-    twin_kwargs = grw_task.model_kwargs(twin_config.task)
+    twin_kwargs = _model_kwargs(twin_config.task)
     differing = {k for k in kwargs if kwargs[k] != twin_kwargs[k]}
     assert differing <= {"grw_endpoints", "window", "weight", "alpha",
                          "normalization"}, differing
@@ -131,7 +152,16 @@ def test_yaml_overrides_only_declared_fields(path):
         twin_config.task.train_data.as_dict())
   elif basename.endswith("_grw.yaml"):
     assert kwargs["grw_endpoints"], basename
-  if "_k600_" in basename:
+  if basename.startswith("mobilenetv3_"):
+    assert "not yet run" in header
+    size = basename.split("_")[1]
+    assert kwargs["model_id"] == f"MobileNetV3{size.capitalize()}"
+    assert config.task.validation_data.feature_shape[:2] == (50, 224)
+    assert kwargs["stream"] and kwargs["head"] == "mean"
+    if kwargs["grw_endpoints"]:
+      assert (kwargs["window"], kwargs["weight"], kwargs["alpha"]) == (
+          5, 0.1, 0.5)
+  elif "_k600_" in basename:
     model_id = kwargs["model_id"]
     assert "not yet run" in header
     frames, size = config.task.validation_data.feature_shape[:2]

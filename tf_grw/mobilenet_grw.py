@@ -360,7 +360,8 @@ class MobilenetVideoClassifier(tf_keras.Model):
     if head == "transformer":
       self.temporal_head(tf_keras.Input(shape=(None, self.feature_channels)))
     else:
-      self.classifier.build(tf.TensorShape([None, self.feature_channels]))
+      # Called, not just built: its variables are named `classifier/...`.
+      self.classifier(tf_keras.Input(shape=(self.feature_channels,)))
     self.built = True
 
   # -- forward ------------------------------------------------------------------

@@ -492,6 +492,12 @@ class MovinetGRWClassifier(tf_keras.Model):
       logits = self.temporal_head.classify(z, training=training)
     return logits
 
+  def grw_channels(self, endpoint: str) -> int:
+    """Channels of the per-frame features GRW sees at `endpoint`."""
+    if endpoint == EMBEDDING:
+      return self.embed_dim
+    return self.backbone.output[0][endpoint].shape[-1]
+
   @property
   def grw_losses(self) -> List[tf.Tensor]:
     """The weighted GRW losses added by the last training call.

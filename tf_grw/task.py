@@ -49,9 +49,10 @@ __all__ = [
     "create_grw_metrics",
 ]
 
-# Variables of the classifier heads of `MovinetGRWClassifier` (everything
-# else trainable is the official MoViNet backbone).
-HEAD_VARIABLE_PATTERN = r"(^|/)(classifier_head|temporal_head)/"
+# Variables of the classifier heads of `MovinetGRWClassifier` and
+# `MobilenetGRWClassifier` (everything else trainable is the official
+# backbone).
+HEAD_VARIABLE_PATTERN = r"(^|/)(classifier_head|temporal_head|classifier)/"
 # Metric names logged by the task besides Model Garden's accuracy metrics. The
 # model itself logs `grw_loss` (unweighted sum) and `grw_loss_<endpoint>`.
 CLASS_LOSS = "class_loss"
@@ -600,7 +601,7 @@ class MovinetGRWTask(video_classification.VideoClassificationTask):
     return logs
 
 
-def create_grw_metrics(model: movinet_grw.MovinetGRWClassifier) -> None:
+def create_grw_metrics(model: tf_keras.Model) -> None:
   """Creates the model's `grw_loss_<endpoint>` metrics now, at zero.
 
   A GRW layer creates its metric on its first training call (Keras
@@ -611,12 +612,8 @@ def create_grw_metrics(model: movinet_grw.MovinetGRWClassifier) -> None:
   state and the layers' non-trainable weights are then restored, and the
   loss it added is dropped on the model's next call.
   """
-  endpoints = model.backbone.output[0]
   for spec, layer in zip(model.grw_specs, model.grw_layers):
-    if spec.endpoint == movinet_grw.EMBEDDING:
-      channels = model.embed_dim
-    else:
-      channels = endpoints[spec.endpoint].shape[-1]
+    channels = model.grw_channels(spec.endpoint)
     saved = [(v, v.numpy()) for v in layer.non_trainable_weights]
     layer(tf.zeros([1, spec.window, channels]), training=True)
     for variable, value in saved:
