@@ -7,12 +7,19 @@ per-frame embedding trajectories of both arms side by side and the training
 curves, and exports the GRW model to a streaming TFLite file that it checks
 against the Keras model.
 
+With `--models=movinet,mobilenet` (or `--models=mobilenet` alone) it adds
+the per-frame MobileNetV3-S arms (`mobilenet_baseline`, `mobilenet_grw`:
+causal temporal shift, causal Transformer head, GRW on the per-frame
+embedding with batch norm, alpha 0), on the same data, seeds and schedule;
+they are not in the default run because they roughly double its time.
+
 Usage:
   .venv/bin/python launch/demo.py [--quick] [--seed 0] \
-      [--output_dir demo_output]
+      [--output_dir demo_output] [--models movinet,mobilenet]
 
 Outputs (under --output_dir): results.json, trajectories.png,
-training_curves.png, grw_a0_stream.tflite, demo.log.
+training_curves.png, grw_a0_stream.tflite (grw_mobilenetv3s_stream.tflite),
+demo.log.
 """
 
 import json
@@ -47,6 +54,11 @@ flags.DEFINE_float("norm_momentum", 0.9, "Batch-norm moving-average momentum "
                    "(Model Garden uses 0.99, which lags badly in runs of a "
                    "few hundred steps from scratch).")
 flags.DEFINE_bool("export", True, "Export and verify the streaming TFLite.")
+flags.DEFINE_list("models", ["movinet"], "Model families compared: movinet "
+                  "(MoViNet-A0 stream) and/or mobilenet (per-frame "
+                  "MobileNetV3-S with temporal shift).")
+flags.DEFINE_integer("mobilenet_embed_dim", 64, "MobileNet arms: per-frame "
+                     "embedding width of the Transformer head.")
 
 
 class _Tee:
@@ -107,6 +119,11 @@ def _write_results(out, results, started):
 
 def main(argv):
   del argv
+  unknown = sorted(set(FLAGS.models) - {"movinet", "mobilenet"})
+  if unknown or not FLAGS.models:
+    raise ValueError(
+        "Invalid value received for argument `models`. Expected a list of "
+        f"movinet, mobilenet. Received: models={FLAGS.models!r}")
   import tensorflow as tf  # pylint: disable=g-import-not-at-top
   from tf_grw import comparison  # pylint: disable=g-import-not-at-top
   from tf_grw import trajectories  # pylint: disable=g-import-not-at-top
@@ -121,7 +138,9 @@ def main(argv):
   os.makedirs(out, exist_ok=True)
   log = _Tee(os.path.join(out, "demo.log"))
   started = time.time()
-  log(f"GRW demo: MoViNet-A0 stream, {num_train} train / {num_test} test "
+  names = {"movinet": "MoViNet-A0 stream", "mobilenet": "MobileNetV3-S"}
+  log(f"GRW demo: {' and '.join(names.get(m, m) for m in FLAGS.models)}, "
+      f"{num_train} train / {num_test} test "
       f"clips of {FLAGS.num_frames}x{FLAGS.resolution}x{FLAGS.resolution}, "
       f"{epochs} epochs, seeds {FLAGS.seed}..{FLAGS.seed + num_seeds - 1}, "
       f"TensorFlow {tf.__version__}")
@@ -130,15 +149,40 @@ def main(argv):
 
   common = dict(epochs=epochs, batch_size=FLAGS.batch_size,
                 learning_rate=FLAGS.learning_rate, window=FLAGS.window,
-                weight=FLAGS.weight, alpha=FLAGS.alpha,
-                model_options={"norm_momentum": FLAGS.norm_momentum})
-  arms = [comparison.ArmConfig(name="baseline", grw_endpoints=(), **common),
-          comparison.ArmConfig(name="grw",
-                               grw_endpoints=tuple(FLAGS.grw_endpoints),
-                               **common)]
-  probe = FLAGS.grw_endpoints[0]
+                weight=FLAGS.weight, alpha=FLAGS.alpha)
+  arms, probes, exports = [], {}, {}
+  if "movinet" in FLAGS.models:
+    movinet_common = dict(common, model_options={
+        "norm_momentum": FLAGS.norm_momentum})
+    arms += [comparison.ArmConfig(name="baseline", grw_endpoints=(),
+                                  **movinet_common),
+             comparison.ArmConfig(name="grw",
+                                  grw_endpoints=tuple(FLAGS.grw_endpoints),
+                                  **movinet_common)]
+    probes.update(baseline=FLAGS.grw_endpoints[0],
+                  grw=FLAGS.grw_endpoints[0])
+    exports["grw"] = "grw_a0_stream.tflite"
+  if "mobilenet" in FLAGS.models:
+    mobilenet_common = dict(
+        common, family="mobilenet", model_id="MobileNetV3Small",
+        head="transformer", model_options={
+            "norm_momentum": FLAGS.norm_momentum, "temporal_shift": True,
+            "embed_dim": FLAGS.mobilenet_embed_dim, "dropout_rate": 0.0,
+            "input_normalization": "none"})
+    arms += [comparison.ArmConfig(name="mobilenet_baseline", grw_endpoints=(),
+                                  **mobilenet_common),
+             comparison.ArmConfig(name="mobilenet_grw",
+                                  grw_endpoints=("embedding",),
+                                  **mobilenet_common)]
+    probes.update(mobilenet_baseline="embedding", mobilenet_grw="embedding")
+    exports["mobilenet_grw"] = "grw_mobilenetv3s_stream.tflite"
   results = {"config": {
       "model": "MoViNet-A0 stream (causal, 2plus1d, se 2plus3d), from scratch",
+      "models": list(FLAGS.models),
+      "mobilenet_model": "MobileNetV3-S per frame, causal temporal shift, "
+                         "causal Transformer head (embed "
+                         f"{FLAGS.mobilenet_embed_dim}), GRW on 'embedding', "
+                         "from scratch",
       "num_train": num_train, "num_test": num_test,
       "num_frames": FLAGS.num_frames, "resolution": FLAGS.resolution,
       "epochs": epochs, "batch_size": FLAGS.batch_size,
@@ -161,8 +205,10 @@ def main(argv):
       if seed == FLAGS.seed:
         first_models[arm.name] = model
         embeddings[arm.name] = (
-            comparison.frame_embeddings(model, test[0], probe), test[1])
-        order = comparison.order_check(model, test[0][:100], probe,
+            comparison.frame_embeddings(model, test[0], probes[arm.name]),
+            test[1])
+        order = comparison.order_check(model, test[0][:100],
+                                       probes[arm.name],
                                        min(FLAGS.window, FLAGS.num_frames))
         results.setdefault("order_check", {})[arm.name] = order
     results[arm.name] = {"test_accuracy": accuracies,
@@ -174,8 +220,9 @@ def main(argv):
   traj_path = trajectories.plot_trajectories(
       embeddings, os.path.join(out, "trajectories.png"),
       class_names=list(airplanes.CLASS_NAMES),
-      title=f"Per-frame '{probe}' features of test clips, PCA "
-            f"(seed {FLAGS.seed})")
+      title=f"Per-frame features of test clips ("
+            + ", ".join(f"{a}: '{p}'" for a, p in probes.items())
+            + f"), PCA (seed {FLAGS.seed})")
   curve_path = trajectories.plot_training_curves(
       curves, os.path.join(out, "training_curves.png"),
       keys=("loss", "grw_loss", "test_accuracy"))
@@ -186,21 +233,23 @@ def main(argv):
   _write_results(out, results, started)  # The table survives a failed export.
   if FLAGS.export:
     from tf_grw import export  # pylint: disable=g-import-not-at-top
-    tflite_path = os.path.join(out, "grw_a0_stream.tflite")
-    log("Exporting the GRW model (seed %d) to streaming TFLite..." % FLAGS.seed)
-    export.export_tflite(first_models["grw"], tflite_path,
-                         image_size=(FLAGS.resolution, FLAGS.resolution))
     clips = test[0][:20].astype(np.float32) / 255.0
-    check = export.verify_tflite(tflite_path, first_models["grw"], clips)
-    results["tflite"] = {k: (float(v) if isinstance(v, (int, float, np.number))
-                             else v) for k, v in check.items()}
-    log(f"TFLite stream (frame by frame) vs Keras whole clip on "
-        f"{len(clips)} test clips: max abs logit diff "
-        f"{check['max_abs_diff']:.2e}, top-1 agreement "
-        f"{check['top1_agreement']:.3f}, "
-        f"{check['latency_ms_median']:.2f} ms/frame")
-    outputs["tflite"] = tflite_path
-    _write_results(out, results, started)
+    for arm_name, file_name in exports.items():
+      tflite_path = os.path.join(out, file_name)
+      log(f"Exporting {arm_name} (seed {FLAGS.seed}) to streaming TFLite...")
+      export.export_tflite(first_models[arm_name], tflite_path,
+                           image_size=(FLAGS.resolution, FLAGS.resolution))
+      check = export.verify_tflite(tflite_path, first_models[arm_name], clips)
+      key = "tflite" if arm_name == "grw" else f"tflite_{arm_name}"
+      results[key] = {k: (float(v) if isinstance(v, (int, float, np.number))
+                          else v) for k, v in check.items()}
+      log(f"TFLite stream (frame by frame) vs Keras whole clip on "
+          f"{len(clips)} test clips: max abs logit diff "
+          f"{check['max_abs_diff']:.2e}, top-1 agreement "
+          f"{check['top1_agreement']:.3f}, "
+          f"{check['latency_ms_median']:.2f} ms/frame")
+      outputs[key] = tflite_path
+      _write_results(out, results, started)
 
   log("")
   log(f"Test top-1 after {epochs} epochs ({num_seeds} seeds, "
@@ -208,12 +257,13 @@ def main(argv):
   for arm in arms:
     r = results[arm.name]
     per_seed = ", ".join(f"{a:.3f}" for a in r["test_accuracy"])
-    log(f"  {arm.name:<9} mean {r['mean']:.3f}  sd {r['std']:.3f}  "
+    log(f"  {arm.name:<18} mean {r['mean']:.3f}  sd {r['std']:.3f}  "
         f"[{per_seed}]")
   for arm in arms:
     s = results["smoothness"][arm.name]
     o = results["order_check"][arm.name]
-    log(f"  {arm.name:<9} '{probe}' accel/vel {s['accel_to_velocity']:.2f}, "
+    log(f"  {arm.name:<18} '{probes[arm.name]}' accel/vel "
+        f"{s['accel_to_velocity']:.2f}, "
         f"straightness {s['straightness']:.2f}; order loss ordered "
         f"{o['ordered']:.2f} vs shuffled frames {o['shuffled']:.2f}")
   log(f"Outputs in {out}: results.json, "

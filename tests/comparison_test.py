@@ -36,6 +36,30 @@ def test_both_arms_train_and_probe(tiny_data):
   assert all(h["grw_loss"] > 0.0 for h in rows["grw"])
 
 
+def test_mobilenet_arms_train_and_probe(tiny_data):
+  train, test = tiny_data
+  losses = {}
+  for name, taps in (("baseline", ()), ("grw", ("embedding",))):
+    arm = comparison.ArmConfig(
+        name=name, grw_endpoints=taps, family="mobilenet",
+        model_id="MobileNetV3Small", head="transformer", window=4, epochs=1,
+        batch_size=4, model_options=dict(
+            filter_size_scale=0.35, temporal_shift=True, embed_dim=16,
+            transformer_heads=2, input_normalization="none"))
+    model, history = comparison.train_arm(arm, 0, train, test, 3,
+                                          printer=lambda _: None, verbose=0)
+    losses[name] = history[0]["grw_loss"]
+    for endpoint, channels in (("embedding", 16), ("level3", None)):
+      emb = comparison.frame_embeddings(model, test[0], endpoint)
+      assert emb.shape[:2] == (6, 4) and np.all(np.isfinite(emb))
+      assert channels is None or emb.shape[2] == channels
+    order = comparison.order_check(model, test[0], "embedding", 4)
+    assert np.isfinite(order["ordered"]) and np.isfinite(order["shuffled"])
+  assert losses["baseline"] == 0.0 and losses["grw"] > 0.0
+  with pytest.raises(ValueError, match="argument `endpoint`"):
+    comparison.frame_embeddings(model, test[0], "stem")
+
+
 def test_summarize():
   s = comparison.summarize([0.5, 0.7, 0.9])
   assert s["mean"] == pytest.approx(0.7)
@@ -57,6 +81,7 @@ def test_warmup_cosine_schedule():
     (dict(batch_size=2.5), r"argument `batch_size`\. Expected an integer"),
     (dict(learning_rate=0.0), r"argument `learning_rate`\. Expected a float "
      r"> 0"),
+    (dict(family="resnet"), r"argument `family`\. Expected one of"),
 ])
 def test_arm_errors(kwargs, message):
   with pytest.raises(ValueError, match=message):

@@ -1,8 +1,10 @@
-"""Controlled comparison: the same MoViNet trained with and without GRW.
+"""Controlled comparison: the same video model trained with and without GRW.
 
 Both arms see identical data, seeds, schedule and budget; the only difference
 is the GRW taps. This is the engine of `make demo` (launch/demo.py) on the
 built-in rotating-airplanes data, and works on any `(videos, labels)` arrays.
+Arms are MoViNets (`family="movinet"`, `tf_grw.movinet_grw`) or per-frame
+MobileNetV3s (`family="mobilenet"`, `tf_grw.mobilenet_grw`).
 
 Reference: Goldman, Giryes, Satyanarayanan, "Smooth Regularization for
 Efficient Video Recognition", NeurIPS 2025, arXiv:2511.20928.
@@ -21,13 +23,15 @@ import tf_keras
 
 from tf_grw import grw_loss as _grw_loss_fn  # The function (package export).
 from tf_grw.errors import invalid_value
+from tf_grw.mobilenet_grw import build_mobilenet_grw
+from tf_grw.mobilenet_grw import MobilenetVideoClassifier
 from tf_grw.movinet_grw import build_movinet_grw
-from tf_grw.movinet_grw import MovinetGRWClassifier
 
 __all__ = ["ArmConfig", "train_arm", "frame_embeddings", "order_check",
            "summarize"]
 
 EMBEDDING = "embedding"
+FAMILIES = ("movinet", "mobilenet")
 
 
 @dataclasses.dataclass
@@ -36,16 +40,20 @@ class ArmConfig:
 
   Attributes:
     name: arm name, e.g. "baseline" or "grw".
-    grw_endpoints: GRW taps (empty for the baseline), as `build_movinet_grw`.
-    model_id: MoViNet size.
-    head: "movinet" or "transformer".
+    grw_endpoints: GRW taps (empty for the baseline), as `build_movinet_grw`
+      / `build_mobilenet_grw`.
+    family: "movinet" or "mobilenet".
+    model_id: MoViNet size ("a0"...) or MobileNet id ("MobileNetV3Small").
+    head: "movinet" or "transformer" (MoViNet); "mean" or "transformer"
+      (MobileNet).
     window, weight, alpha, normalization: GRW settings.
     epochs, batch_size, learning_rate, warmup_epochs: optimisation; Adam with
       linear warm-up then cosine decay to 0.
-    model_options: extra `build_movinet_grw` keyword arguments.
+    model_options: extra builder keyword arguments.
   """
   name: str
   grw_endpoints: Sequence[Any] = ()
+  family: str = "movinet"
   model_id: str = "a0"
   head: str = "movinet"
   window: int = 8
@@ -59,6 +67,8 @@ class ArmConfig:
   model_options: Dict[str, Any] = dataclasses.field(default_factory=dict)
 
   def __post_init__(self):
+    if self.family not in FAMILIES:
+      raise invalid_value("family", f"one of {list(FAMILIES)}", self.family)
     for field in ("epochs", "batch_size"):
       value = getattr(self, field)
       if isinstance(value, bool) or not isinstance(value, int) or value < 1:
@@ -132,8 +142,15 @@ class _EpochLog(tf_keras.callbacks.Callback):
 
 
 def build_arm_model(arm: ArmConfig, num_classes: int, num_frames: int,
-                    image_size: int) -> MovinetGRWClassifier:
-  """The arm's model: A0 stream recipe by default, GRW on `grw_endpoints`."""
+                    image_size: int) -> tf_keras.Model:
+  """The arm's model (causal stream recipe), GRW on `grw_endpoints`."""
+  if arm.family == "mobilenet":
+    return build_mobilenet_grw(
+        arm.model_id, num_classes=num_classes, stream=True,
+        grw_endpoints=list(arm.grw_endpoints), window=arm.window,
+        weight=arm.weight, alpha=arm.alpha, normalization=arm.normalization,
+        head=arm.head, num_frames=num_frames, image_size=image_size,
+        **arm.model_options)
   return build_movinet_grw(
       arm.model_id, num_classes=num_classes, stream=True,
       grw_endpoints=list(arm.grw_endpoints), window=arm.window,
@@ -179,18 +196,23 @@ def train_arm(arm: ArmConfig, seed: int, train, test, num_classes: int,
   return model, log.epochs
 
 
-def frame_embeddings(model: MovinetGRWClassifier, videos,
+def frame_embeddings(model: tf_keras.Model, videos,
                      endpoint: str, batch_size: int = 50) -> np.ndarray:
   """Per-frame features `[N, T, C]` of `endpoint` in inference mode.
 
-  A backbone endpoint is averaged over space (a stage `"blockN"` means its
-  last layer, as in `build_movinet_grw`); `"embedding"` is the Transformer
-  head's per-frame affine embedding. Works for models with or without GRW, so
-  both arms can be compared at the same place.
+  MoViNet: a backbone endpoint is averaged over space (a stage `"blockN"`
+  means its last layer, as in `build_movinet_grw`); `"embedding"` is the
+  Transformer head's per-frame affine embedding. MobileNet: a block
+  (`"blockN"`, `"levelN"`) averaged over space, or `"embedding"` (what the
+  temporal head aggregates). Works for models with or without GRW, so both
+  arms can be compared at the same place.
   """
   outs = []
   for start in range(0, len(videos), batch_size):
     x = tf.cast(videos[start:start + batch_size], tf.float32) / 255.0
+    if isinstance(model, MobilenetVideoClassifier):
+      outs.append(_mobilenet_features(model, x, endpoint).numpy())
+      continue
     endpoints, _ = model.backbone({"image": x}, training=False)
     endpoint = _resolve_stage(endpoint, endpoints)
     if endpoint == EMBEDDING:
@@ -204,6 +226,17 @@ def frame_embeddings(model: MovinetGRWClassifier, videos,
   return np.concatenate(outs)
 
 
+def _mobilenet_features(model, x, endpoint):
+  if endpoint == EMBEDDING:
+    return MobilenetVideoClassifier.per_frame_embeddings(model, x)[EMBEDDING]
+  levels = {f"level{k}": n for k, n in model.chain.levels.items()}
+  name = levels.get(endpoint, endpoint)
+  if name not in model.chain.spatial:
+    raise invalid_value("endpoint", f"one of {sorted(levels)}, "
+                        f"{model.chain.spatial} or '{EMBEDDING}'", endpoint)
+  return model.per_frame(model.block_outputs(x, training=False), name)
+
+
 def _resolve_stage(name, endpoints):
   """A stage name "blockN" means its last layer, as in `build_movinet_grw`."""
   if name in endpoints or not re.fullmatch(r"block\d+", name):
@@ -214,7 +247,7 @@ def _resolve_stage(name, endpoints):
   return max(layers, key=lambda k: int(k.rsplit("layer", 1)[1]))
 
 
-def order_check(model: MovinetGRWClassifier, videos, endpoint: str,
+def order_check(model: tf_keras.Model, videos, endpoint: str,
                 window: int, seed: int = 0) -> Dict[str, float]:
   """Does the tapped representation follow content, or just frame position?
 

@@ -1,0 +1,44 @@
+"""Tests for launch/demo.py (`make demo`), shrunk to seconds, as a subprocess."""
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+_REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def _demo(*args):
+  env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3",
+             PYTHONPATH=_REPO + os.pathsep + os.environ.get("PYTHONPATH", ""))
+  return subprocess.run(
+      [sys.executable, os.path.join(_REPO, "launch", "demo.py"), *args],
+      capture_output=True, text=True, env=env, check=False, timeout=900)
+
+
+@pytest.mark.slow
+def test_tiny_mobilenet_demo_end_to_end(tmp_path):
+  result = _demo("--models=mobilenet", "--num_train=6", "--num_test=3",
+                 "--epochs=1", "--num_seeds=1", "--num_frames=4",
+                 "--resolution=16", "--batch_size=3", "--window=4",
+                 "--mobilenet_embed_dim=16", f"--output_dir={tmp_path}")
+  assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
+  with open(tmp_path / "results.json", encoding="utf-8") as f:
+    results = json.load(f)
+  assert set(results["order_check"]) == {"mobilenet_baseline",
+                                         "mobilenet_grw"}
+  for arm in ("mobilenet_baseline", "mobilenet_grw"):
+    assert len(results[arm]["test_accuracy"]) == 1
+  check = results["tflite_mobilenet_grw"]
+  assert check["top1_agreement"] == 1.0 and check["max_abs_diff"] < 1e-3
+  for name in ("trajectories.png", "training_curves.png", "demo.log",
+               "grw_mobilenetv3s_stream.tflite"):
+    assert (tmp_path / name).exists(), name
+
+
+def test_unknown_model_family_is_refused(tmp_path):
+  result = _demo("--models=resnet", f"--output_dir={tmp_path}")
+  assert result.returncode != 0
+  assert "Invalid value received for argument `models`" in result.stderr
