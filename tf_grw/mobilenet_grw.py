@@ -86,6 +86,21 @@ _BLOCK_NAME = re.compile(r"^block_group_[a-z0-9]+_(\d+)$")
 def _make_backbone(model_id, filter_size_scale, norm_momentum, norm_epsilon,
                    stochastic_depth_drop_rate, use_sync_bn,
                    kernel_regularizer=None) -> mobilenet.MobileNet:
+  # Model Garden logs one INFO line per block while building; keep them out
+  # of training logs (restored right after).
+  verbosity = logging.get_verbosity()
+  logging.set_verbosity(min(verbosity, logging.WARNING))
+  try:
+    return _official_backbone(model_id, filter_size_scale, norm_momentum,
+                              norm_epsilon, stochastic_depth_drop_rate,
+                              use_sync_bn, kernel_regularizer)
+  finally:
+    logging.set_verbosity(verbosity)
+
+
+def _official_backbone(model_id, filter_size_scale, norm_momentum,
+                       norm_epsilon, stochastic_depth_drop_rate, use_sync_bn,
+                       kernel_regularizer) -> mobilenet.MobileNet:
   return mobilenet.MobileNet(
       model_id=model_id,
       filter_size_scale=filter_size_scale,
