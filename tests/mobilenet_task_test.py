@@ -21,23 +21,7 @@ from tf_grw import experiments  # pylint: disable=unused-import
 from tf_grw import mobilenet_grw
 from tf_grw import mobilenet_task
 from tf_grw import task as grw_task
-
-
-def _write_records(path, num_clips=2, num_frames=6, size=32, seed=0):
-  """SequenceExamples as Model Garden's video input reads them."""
-  rng = np.random.default_rng(seed)
-  with tf.io.TFRecordWriter(path) as writer:
-    for label in range(num_clips):
-      example = tf.train.SequenceExample()
-      example.context.feature["clip/label/index"].int64_list.value.append(
-          label)
-      frames = example.feature_lists.feature_list["image/encoded"]
-      for _ in range(num_frames):
-        image = rng.integers(0, 256, (size, size, 3), dtype=np.uint8)
-        frames.feature.add().bytes_list.value.append(
-            tf.io.encode_jpeg(image).numpy())
-      writer.write(example.SerializeToString())
-  return path
+from train_test import write_records  # tests/ is on sys.path under pytest.
 
 
 def _tiny_config(**task_overrides):
@@ -116,8 +100,8 @@ def test_build_initialize_and_loss_split(tmp_path):
 
 
 def test_train_and_eval_through_model_garden(tmp_path):
-  train = _write_records(str(tmp_path / "train.tfrecord"))
-  valid = _write_records(str(tmp_path / "valid.tfrecord"), seed=1)
+  train = write_records(str(tmp_path / "train.tfrecord"))
+  valid = write_records(str(tmp_path / "valid.tfrecord"), seed=1)
   config = _tiny_config()
   config.task.train_data.input_path = train
   config.task.validation_data.input_path = valid

@@ -26,7 +26,7 @@ from official.vision.configs import video_classification as video_cfg
 from tf_grw import mobilenet_grw
 from tf_grw.errors import invalid_value
 from tf_grw.task import create_grw_metrics
-from tf_grw.task import grw_endpoint_entries
+from tf_grw.task import grw_kwargs
 from tf_grw.task import GRWConfig
 from tf_grw.task import MovinetGRWTask
 
@@ -98,26 +98,8 @@ def mobilenet_model_kwargs(task_config: MobilenetGRWTaskConfig
                           ) -> Dict[str, Any]:
   """`build_mobilenet_grw` keyword arguments of a task config."""
   model = task_config.model
-  grw = task_config.grw
-  num_classes = task_config.train_data.num_classes
-  if num_classes != task_config.validation_data.num_classes:
-    raise invalid_value(
-        "validation_data.num_classes",
-        f"train_data.num_classes={num_classes}",
-        task_config.validation_data.num_classes)
-  kwargs = dict(
-      model_id=model.model_id,
-      num_classes=num_classes,
-      stream=model.stream,
-      grw_endpoints=grw_endpoint_entries(grw),
-      window=grw.window,
-      weight=grw.weight,
-      alpha=grw.alpha,
-      normalization=grw.normalization,
-      orderings=grw.orderings,
-      num_orderings=grw.num_orderings,
-      seed=grw.seed,
-      head=model.head,
+  kwargs = grw_kwargs(task_config)
+  kwargs.update(
       filter_size_scale=model.filter_size_scale,
       temporal_shift=model.temporal_shift,
       shift_div=model.shift_div,
@@ -126,9 +108,7 @@ def mobilenet_model_kwargs(task_config: MobilenetGRWTaskConfig
       stochastic_depth_drop_rate=model.stochastic_depth_drop_rate,
       use_sync_bn=model.use_sync_bn,
       norm_momentum=model.norm_momentum,
-      norm_epsilon=model.norm_epsilon,
-      l2_weight_decay=float(task_config.losses.l2_weight_decay),
-  )
+      norm_epsilon=model.norm_epsilon)
   if model.head == "transformer":
     kwargs.update(embed_dim=model.embed_dim,
                   transformer_layers=model.transformer_layers,

@@ -45,7 +45,8 @@ from tf_grw.errors import invalid_value
 __all__ = [
     "GRWEndpoint", "GRWConfig", "MovinetGRWModel", "MovinetGRWTaskConfig",
     "MovinetGRWTask", "TwoGroupOptimizer", "ScaledSchedule",
-    "HEAD_VARIABLE_PATTERN", "model_kwargs", "grw_endpoint_entries",
+    "HEAD_VARIABLE_PATTERN", "model_kwargs", "grw_kwargs",
+    "grw_endpoint_entries",
     "create_grw_metrics",
 ]
 
@@ -202,8 +203,13 @@ def grw_endpoint_entries(grw: GRWConfig) -> List[Dict[str, Any]]:
   return entries
 
 
-def model_kwargs(task_config: MovinetGRWTaskConfig) -> Dict[str, Any]:
-  """`build_movinet_grw` keyword arguments of a task config."""
+def grw_kwargs(task_config) -> Dict[str, Any]:
+  """Builder keyword arguments shared by the GRW tasks' configs.
+
+  `num_classes` (checked equal in both data configs), the GRW taps and
+  settings of `task_config.grw`, `stream` and `head` of `task_config.model`,
+  and `l2_weight_decay`.
+  """
   model = task_config.model
   grw = task_config.grw
   num_classes = task_config.train_data.num_classes
@@ -212,7 +218,7 @@ def model_kwargs(task_config: MovinetGRWTaskConfig) -> Dict[str, Any]:
         "validation_data.num_classes",
         f"train_data.num_classes={num_classes}",
         task_config.validation_data.num_classes)
-  kwargs = dict(
+  return dict(
       model_id=model.model_id,
       num_classes=num_classes,
       stream=model.stream,
@@ -225,10 +231,15 @@ def model_kwargs(task_config: MovinetGRWTaskConfig) -> Dict[str, Any]:
       num_orderings=grw.num_orderings,
       seed=grw.seed,
       head=model.head,
-      conv_type=model.conv_type,
-      embed_dim=model.embed_dim,
       l2_weight_decay=float(task_config.losses.l2_weight_decay),
   )
+
+
+def model_kwargs(task_config: MovinetGRWTaskConfig) -> Dict[str, Any]:
+  """`build_movinet_grw` keyword arguments of a task config."""
+  model = task_config.model
+  kwargs = grw_kwargs(task_config)
+  kwargs.update(conv_type=model.conv_type, embed_dim=model.embed_dim)
   if model.head == "transformer":
     kwargs.update(transformer_layers=model.transformer_layers,
                   transformer_heads=model.transformer_heads,
