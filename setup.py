@@ -1,4 +1,4 @@
-"""tf-grw: GRW smoothing (Goldman et al., NeurIPS 2025) for official TF Model Garden MoViNets."""
+"""tf-grw: GRW smoothing (Goldman et al., NeurIPS 2025) for TF Model Garden video models."""
 import setuptools
 
 # Versions below are the ones the test suite was run against on Python 3.11.
@@ -25,7 +25,8 @@ setuptools.setup(
     version="0.1.0",
     description=(
         "GRW smoothing (Gaussian-random-walk temporal regularization) for "
-        "TensorFlow Model Garden MoViNet video models."
+        "TensorFlow Model Garden MoViNet and per-frame MobileNetV3 video "
+        "models."
     ),
     long_description=open("README.md", encoding="utf-8").read(),
     long_description_content_type="text/markdown",

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from tf_grw import evaluation
+from tf_grw.mobilenet_grw import build_mobilenet_grw
 from tf_grw.movinet_grw import build_movinet_grw
 from tf_grw.errors import invalid_value
 
@@ -104,3 +105,23 @@ def test_streaming_equals_clip_with_nonzero_rezero_scales():
       frames_per_step=2)
   np.testing.assert_allclose(logits, clip.logits[:2], rtol=1e-4, atol=1e-4)
   assert states
+
+
+def test_mobilenet_streaming_equals_clip():
+  model = build_mobilenet_grw(num_classes=3, filter_size_scale=0.35,
+                              temporal_shift=True, grw_endpoints=["level3"],
+                              window=3, norm_momentum=0.0)
+  rng = np.random.default_rng(1)
+  videos = rng.random([4, 5, 32, 32, 3]).astype(np.float32)
+  model(videos, training=True)  # Realistic batch-norm statistics.
+  model.classifier.kernel.assign(
+      rng.normal(0.0, 0.1, model.classifier.kernel.shape))
+  labels = np.array([0, 1, 2, 0])
+  dataset = [({"image": videos[:2]}, labels[:2]),
+             ({"image": videos[2:]}, labels[2:])]
+  clip = evaluation.evaluate_clips(model, dataset)
+  stream = evaluation.evaluate_streaming(model, dataset)
+  assert np.abs(clip.logits).max() > 1e-2
+  np.testing.assert_allclose(stream.logits, clip.logits, rtol=1e-4,
+                             atol=1e-5)
+  assert stream.top1 == clip.top1

@@ -12,10 +12,12 @@ one 10 s clip per video; A0-A2 50 frames at 5 fps, A3 120 frames at 12 fps).
 * `evaluate_clips(model, dataset)`: whole clips through a Keras model.
 * `stream_logits(stream_model, video, states)` / `evaluate_streaming(model,
   dataset)`: frames one at a time through `model.inference_model(
-  streaming=True)` (an official `MovinetClassifier` with external states),
-  carrying the states; the logits after the last frame are scored. For a
-  causal (stream) MoViNet these equal the whole-clip logits: its
-  convolutions are causal and its pooled head feature is a running mean.
+  streaming=True)` (an official `MovinetClassifier` with external states,
+  or a `MobilenetVideoStream`), carrying the states; the logits after the
+  last frame are scored. For a causal (stream) MoViNet these equal the
+  whole-clip logits: its convolutions are causal and its pooled head feature
+  is a running mean; likewise for a per-frame MobileNet (causal shift,
+  running-mean or causal Transformer head).
 """
 
 import dataclasses
@@ -229,7 +231,8 @@ def stream_logits(stream_model,
       (`MovinetGRWClassifier.inference_model(streaming=True)`).
     video: `[B, T, H, W, 3]`.
     states: initial states (`MovinetGRWClassifier.init_states(shape)`).
-    frames_per_step: frames per call (1: one frame at a time).
+    frames_per_step: frames per call (1: one frame at a time; MobileNet
+      stream models take exactly one).
 
   Returns:
     `(logits after the last frame, final states)`.
@@ -258,9 +261,10 @@ def evaluate_streaming(model,
   """Scores videos fed frame by frame, from zero states, per batch.
 
   Args:
-    model: a causal `MovinetGRWClassifier` (built with `stream=True` and
-      `head="movinet"`); supplies `init_states` and, unless `stream_model`
-      is given, `inference_model(streaming=True)`.
+    model: a streamable GRW model (a causal `MovinetGRWClassifier` or a
+      `MobilenetGRWClassifier` built with `stream=True`); supplies
+      `init_states` and, unless `stream_model` is given,
+      `inference_model(streaming=True)`.
     dataset, num_views, num_classes, steps: as in `evaluate_clips`.
     frames_per_step: frames per streaming call.
     stream_model: a prebuilt streaming model (e.g. one with static shapes).
