@@ -3,6 +3,10 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
+# Test processes (pytest-xdist); each test file runs whole in one of them, so
+# module-scoped models are built once.
+TEST_WORKERS ?= 2
+XDIST := -n $(TEST_WORKERS) --dist loadfile
 
 .PHONY: test test-fast demo bench clean
 
@@ -14,11 +18,11 @@ $(STAMP): setup.py
 
 # The full suite, slow tests included (CI runs exactly this).
 test: $(STAMP)
-	$(PY) -m pytest tests -q -ra
+	$(PY) -m pytest tests -q -ra $(XDIST)
 
 # Everything except tests marked slow.
 test-fast: $(STAMP)
-	$(PY) -m pytest tests -q -ra -m "not slow"
+	$(PY) -m pytest tests -q -ra -m "not slow" $(XDIST)
 
 demo: $(STAMP)
 	$(PY) launch/demo.py $(DEMO_FLAGS)

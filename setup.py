@@ -33,6 +33,6 @@ setuptools.setup(
     packages=setuptools.find_packages(include=["tf_grw", "tf_grw.*"]),
     python_requires=">=3.10,<3.13",
     install_requires=INSTALL_REQUIRES,
-    extras_require={"dev": ["pytest==9.2.0"]},
+    extras_require={"dev": ["pytest==9.2.0", "pytest-xdist==3.8.0"]},
     license="Apache-2.0",
 )
