@@ -299,6 +299,32 @@ def test_fit_lowers_loss_and_logs_grw():
     assert key in history.history and np.isfinite(history.history[key]).all()
 
 
+def test_mixed_bfloat16_trains_and_streams():
+  """Model Garden's Kinetics experiments run in mixed bfloat16."""
+  tf_keras.mixed_precision.set_global_policy("mixed_bfloat16")
+  try:
+    model = build_mobilenet_grw(
+        num_classes=CLASSES, filter_size_scale=0.35, temporal_shift=True,
+        head="transformer", embed_dim=16, transformer_heads=2,
+        grw_endpoints=["embedding", "level3"], window=4)
+    x = tf.constant(_video(), tf.bfloat16)
+    with tf.GradientTape() as tape:
+      logits = model(x, training=True)
+      loss = tf.reduce_sum(tf.cast(logits, tf.float32)) + tf.add_n(
+          model.losses)
+    grads = tape.gradient(loss, model.trainable_variables)
+    assert logits.dtype == tf.bfloat16
+    assert all(l.dtype == tf.float32 and np.isfinite(float(l))
+               for l in model.losses)
+    assert all(g is not None for g in grads)
+    stream = model.inference_model(streaming=True)
+    states = stream.init_states([2, 1, SIZE, SIZE, 3])
+    logits, states = stream({**states, "image": x[:, :1]})
+    assert logits.shape == (2, CLASSES)
+  finally:
+    tf_keras.mixed_precision.set_global_policy("float32")
+
+
 # -- checkpoints and config ----------------------------------------------------
 
 
