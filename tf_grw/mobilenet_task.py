@@ -10,7 +10,7 @@ MoViNet task (`tf_grw.task.GRWConfig`). `MobilenetGRWTask` is the MoViNet
 GRW task (`tf_grw.task.MovinetGRWTask`: Model Garden's video input, loss
 split into `class_loss` / `reg_loss` / `grw_term`, the two-group optimizer
 for `backbone_lr_multiplier`) with two changes: `build_model` builds a
-`MobilenetGRWClassifier`, and `initialize` loads a Model Garden MobileNet
+`MobilenetGRWClassifier` (through `model_builder`), and `initialize` loads a Model Garden MobileNet
 backbone checkpoint (e.g. an ImageNet classifier's) into it.
 """
 
@@ -25,7 +25,6 @@ from official.modeling import hyperparams
 from official.vision.configs import video_classification as video_cfg
 from tf_grw import mobilenet_grw
 from tf_grw.errors import invalid_value
-from tf_grw.task import create_grw_metrics
 from tf_grw.task import grw_kwargs
 from tf_grw.task import GRWConfig
 from tf_grw.task import MovinetGRWTask
@@ -129,16 +128,10 @@ class MobilenetGRWTask(MovinetGRWTask):
   Efficient Video Recognition", NeurIPS 2025, arXiv:2511.20928.
   """
 
-  def build_model(self) -> mobilenet_grw.MobilenetGRWClassifier:
-    """Builds the `MobilenetGRWClassifier` of `task_config.model` / `grw`."""
-    kwargs = mobilenet_model_kwargs(self.task_config)
-    logging.info("Building MobilenetGRWClassifier: %s", kwargs)
-    model = mobilenet_grw.build_mobilenet_grw(**kwargs)
-    create_grw_metrics(model)
-    if self.task_config.freeze_backbone:
-      logging.info("Freezing model backbone.")
-      model.backbone.trainable = False
-    return model
+  def model_builder(self):
+    """`build_mobilenet_grw` and its arguments from the task config."""
+    return (mobilenet_grw.build_mobilenet_grw,
+            mobilenet_model_kwargs(self.task_config))
 
   def initialize(self, model: tf_keras.Model):
     """Loads the backbone of `init_checkpoint` (a Model Garden MobileNet).

@@ -439,11 +439,19 @@ class MovinetGRWTask(video_classification.VideoClassificationTask):
   Efficient Video Recognition", NeurIPS 2025, arXiv:2511.20928.
   """
 
-  def build_model(self) -> movinet_grw.MovinetGRWClassifier:
-    """Builds the `MovinetGRWClassifier` of `task_config.model` / `grw`."""
-    kwargs = model_kwargs(self.task_config)
-    logging.info("Building MovinetGRWClassifier: %s", kwargs)
-    model = movinet_grw.build_movinet_grw(**kwargs)
+  def model_builder(self) -> Tuple[Any, Dict[str, Any]]:
+    """The model builder and its keyword arguments from the task config."""
+    return movinet_grw.build_movinet_grw, model_kwargs(self.task_config)
+
+  def build_model(self) -> tf_keras.Model:
+    """Builds the GRW model of `task_config.model` / `grw` (`model_builder`).
+
+    Its GRW metrics exist right away (`create_grw_metrics`), and the
+    backbone is frozen when `freeze_backbone` says so.
+    """
+    builder, kwargs = self.model_builder()
+    logging.info("Building the model with %s: %s", builder.__name__, kwargs)
+    model = builder(**kwargs)
     create_grw_metrics(model)
     if self.task_config.freeze_backbone:
       logging.info("Freezing model backbone.")
