@@ -34,16 +34,11 @@ frame's shifted channels).
 states)`, which `tf_grw.export` turns into SavedModel and streaming TF Lite.
 """
 
-import re
 from typing import Any, Dict, List, Mapping, Optional, Sequence
 
-from absl import logging
 import tensorflow as tf
-from tensorflow.core.protobuf import trackable_object_graph_pb2
 import tf_keras
 
-from official.vision.modeling.backbones import mobilenet
-from official.vision.modeling.layers import nn_blocks
 from official.vision.ops import preprocess_ops
 from tf_grw.errors import invalid_value
 from tf_grw.grw_endpoints import canonical_entry
@@ -51,14 +46,19 @@ from tf_grw.grw_endpoints import make_grw_layers
 from tf_grw.grw_endpoints import resolve_grw_entries
 from tf_grw.grw_endpoints import SumOfGRWMetrics
 from tf_grw.grw_endpoints import TOTAL_METRIC
+from tf_grw.mobilenet_backbone import BlockChain
+from tf_grw.mobilenet_backbone import check_model_id
+from tf_grw.mobilenet_backbone import make_backbone
+from tf_grw.mobilenet_backbone import MODEL_IDS
+from tf_grw.mobilenet_backbone import valid_grw_endpoints
+from tf_grw.mobilenet_stream import DEFAULT_MAX_FRAMES
+from tf_grw.mobilenet_stream import MobilenetVideoStream
+from tf_grw.mobilenet_stream import stream_max_frames
+from tf_grw.mobilenet_stream import stream_states
 from tf_grw.movinet_grw import _image
-from tf_grw.pretrained import _children
 from tf_grw.pretrained import _copy_variables
-from tf_grw.pretrained import _plan
+from tf_grw.pretrained import load_backbone_checkpoint
 from tf_grw.pretrained import PretrainedLoadReport
-from tf_grw.pretrained import resolve_checkpoint
-from tf_grw.temporal_head import HEAD_COUNT_STATE
-from tf_grw.temporal_head import HEAD_EMBEDDINGS_STATE
 from tf_grw.temporal_head import TemporalTransformerHead
 from tf_grw.temporal_shift import TemporalShift
 
@@ -68,165 +68,9 @@ __all__ = [
     "MobilenetVideoStream", "DEFAULT_MAX_FRAMES",
 ]
 
-MODEL_IDS = ("MobileNetV3Small", "MobileNetV3Large")
 HEADS = ("mean", "transformer")
 INPUT_NORMALIZATIONS = ("imagenet", "none")
 EMBEDDING = "embedding"
-# Stream states: the mean head's running sum (its count is HEAD_COUNT_STATE)
-# and the causal temporal shift's previous-frame channels, per shifted block.
-HEAD_SUM_STATE = "state_head_sum"
-SHIFT_STATE = "state_shift_block{}"
-DEFAULT_MAX_FRAMES = 64
-_BLOCK_NAME = re.compile(r"^block_group_[a-z0-9]+_(\d+)$")
-
-
-# -- the official backbone as a chain of blocks --------------------------------
-
-
-def _make_backbone(model_id, filter_size_scale, norm_momentum, norm_epsilon,
-                   stochastic_depth_drop_rate, use_sync_bn,
-                   kernel_regularizer=None) -> mobilenet.MobileNet:
-  # Model Garden logs one INFO line per block while building; keep them out
-  # of training logs (restored right after).
-  verbosity = logging.get_verbosity()
-  logging.set_verbosity(min(verbosity, logging.WARNING))
-  try:
-    return _official_backbone(model_id, filter_size_scale, norm_momentum,
-                              norm_epsilon, stochastic_depth_drop_rate,
-                              use_sync_bn, kernel_regularizer)
-  finally:
-    logging.set_verbosity(verbosity)
-
-
-def _official_backbone(model_id, filter_size_scale, norm_momentum,
-                       norm_epsilon, stochastic_depth_drop_rate, use_sync_bn,
-                       kernel_regularizer) -> mobilenet.MobileNet:
-  return mobilenet.MobileNet(
-      model_id=model_id,
-      filter_size_scale=filter_size_scale,
-      input_specs=tf_keras.layers.InputSpec(shape=[None, None, None, 3]),
-      norm_momentum=norm_momentum,
-      norm_epsilon=norm_epsilon,
-      kernel_regularizer=kernel_regularizer,
-      stochastic_depth_drop_rate=stochastic_depth_drop_rate,
-      use_sync_bn=use_sync_bn)
-
-
-class _Chain:
-  """The official MobileNet as the chain of layers it is built from.
-
-  `layers[i]` is called on `layers[i - 1]`'s output; `outputs[name]` is the
-  index of the layer whose output is block `name` (`"block{idx}"`, Model
-  Garden's `block_group_*_{idx}`); `levels` maps Model Garden's endpoint keys
-  ("2".."5") to block names; `final` is the last block (the per-frame
-  features, `[N, 1, 1, C]`). `shifted` lists the indices of the residual
-  inverted-bottleneck blocks (where a temporal shift goes).
-  """
-
-  def __init__(self, backbone: mobilenet.MobileNet):
-    self.layers = [l for l in backbone.layers
-                   if not isinstance(l, tf_keras.layers.InputLayer)]
-    self.outputs = {}
-    for i, layer in enumerate(self.layers):
-      match = _BLOCK_NAME.match(layer.name)
-      if match:
-        self.outputs[f"block{match.group(1)}"] = i
-    by_layer = {layer.name: f"block{_BLOCK_NAME.match(layer.name).group(1)}"
-                for layer in self.layers if _BLOCK_NAME.match(layer.name)}
-    final_key = max(backbone.output, key=int)
-    self.levels = {}
-    for key, tensor in backbone.output.items():
-      name = next(by_layer[l.name] for l in self.layers
-                  if l.name in by_layer and l.output is tensor)
-      if key == final_key:
-        self.final = name
-      else:
-        self.levels[key] = name
-    self.shifted = [i for i, layer in enumerate(self.layers)
-                    if _is_residual_block(layer)]
-    # Layer index of a block -> its Model Garden block index (the name of
-    # the `block_group_*_{idx}` layer that follows it).
-    self.block_index = {i - 1: int(n[len("block"):])
-                        for n, i in self.outputs.items()}
-    pooled = next(i for i, l in enumerate(self.layers) if isinstance(
-        l, tf_keras.layers.GlobalAveragePooling2D))
-    # Blocks with spatial outputs (GRW endpoints pool them per frame).
-    self.spatial = [n for n, i in self.outputs.items() if i < pooled]
-
-  def run(self, frames, training, shift=None) -> Dict[str, tf.Tensor]:
-    """Block outputs `{"block{idx}": [N, h, w, c]}` of frames `[N, H, W, 3]`.
-
-    `shift(i, x)`, when given, returns the shifted input of residual block
-    `i`; the block then computes `x + F(shift(x))`.
-    """
-    x = frames
-    out = {}
-    names = {i: n for n, i in self.outputs.items()}
-    for i, layer in enumerate(self.layers):
-      if shift is not None and i in self.shifted:
-        shifted = shift(i, x)
-        x = layer(shifted, training=training) + (x - shifted)
-      else:
-        x = layer(x, training=training)
-      if i in names:
-        out[names[i]] = x
-    return out
-
-  def state_name(self, i) -> str:
-    """The stream state name of shifted layer `i`."""
-    return SHIFT_STATE.format(self.block_index[i])
-
-  def shift_state_shapes(self, height, width, shift_div):
-    """{layer index: (h, w, fold)} of the shifted blocks' inputs.
-
-    Works on Python ints and on scalar tensors (`same` padding: a stride s
-    maps a size n to ceil(n / s)).
-    """
-    shapes = {}
-    for i, layer in enumerate(self.layers):
-      config = layer.get_config()
-      if i in self.shifted:
-        shapes[i] = (height, width, config["in_filters"] // shift_div)
-      strides = config.get("strides")
-      if isinstance(strides, (tuple, list)):
-        strides = strides[0]
-      if isinstance(strides, int) and strides > 1:
-        height, width = (None if n is None else (n + strides - 1) // strides
-                         for n in (height, width))
-    return {i: s for i, s in shapes.items() if s[2] > 0}
-
-
-def _is_residual_block(layer) -> bool:
-  if not isinstance(layer, nn_blocks.InvertedBottleneckBlock):
-    return False
-  config = layer.get_config()
-  return bool(config["use_residual"] and config["strides"] == 1 and
-              config["in_filters"] == config["out_filters"])
-
-
-def valid_grw_endpoints(model_id: str = "MobileNetV3Small",
-                        filter_size_scale: float = 1.0) -> List[str]:
-  """Names accepted in `grw_endpoints`.
-
-  `"level2"`..`"level5"` (Model Garden's MobileNet endpoints "2".."5", the
-  last block of each resolution), every block with spatial output
-  `"block{idx}"` (Model Garden's `block_group_*_{idx}`) and `"embedding"`
-  (the per-frame vector the temporal head aggregates).
-
-  Example:
-
-  >>> valid_grw_endpoints("MobileNetV3Small")[:5]
-  ['level2', 'level3', 'level4', 'level5', 'block0']
-  """
-  chain = _Chain(_make_backbone(_check_model_id(model_id), filter_size_scale,
-                                0.99, 1e-3, 0.0, False))
-  return ([f"level{k}" for k in chain.levels] + chain.spatial + [EMBEDDING])
-
-
-def _check_model_id(model_id):
-  if model_id not in MODEL_IDS:
-    raise invalid_value("model_id", f"one of {list(MODEL_IDS)}", model_id)
-  return model_id
 
 
 # -- the classifier --------------------------------------------------------------
@@ -303,7 +147,7 @@ class MobilenetVideoClassifier(tf_keras.Model):
                image_size: Optional[int] = None,
                **kwargs):
     super().__init__(**kwargs)
-    _check_model_id(model_id)
+    check_model_id(model_id)
     if head not in HEADS:
       raise invalid_value("head", f"one of {list(HEADS)}", head)
     if input_normalization not in INPUT_NORMALIZATIONS:
@@ -366,10 +210,10 @@ class MobilenetVideoClassifier(tf_keras.Model):
       self.classifier_dropout = tf_keras.layers.Dropout(dropout_rate)
       self.classifier = tf_keras.layers.Dense(
           num_classes, kernel_regularizer=regularizer, name="classifier")
-    self.backbone = _make_backbone(
+    self.backbone = make_backbone(
         model_id, self.filter_size_scale, norm_momentum, norm_epsilon,
         stochastic_depth_drop_rate, use_sync_bn, regularizer)
-    self.chain = _Chain(self.backbone)
+    self.chain = BlockChain(self.backbone)
     self.feature_channels = self.backbone.output[
         max(self.backbone.output, key=int)].shape[-1]
     if head == "transformer":
@@ -456,29 +300,7 @@ class MobilenetVideoClassifier(tf_keras.Model):
 
   def plain_config(self) -> Dict[str, Any]:
     """Constructor arguments of `MobilenetVideoClassifier` (no GRW)."""
-    return {
-        "num_classes": self.num_classes,
-        "model_id": self.model_id,
-        "filter_size_scale": self.filter_size_scale,
-        "causal": self.causal,
-        "temporal_shift": self.temporal_shift,
-        "shift_div": self.shift_div,
-        "head": self.head,
-        "dropout_rate": self.dropout_rate,
-        "embed_dim": self.embed_dim,
-        "transformer_layers": self.transformer_layers,
-        "transformer_heads": self.transformer_heads,
-        "transformer_mlp_dim": self.transformer_mlp_dim,
-        "transformer_dropout": self.transformer_dropout,
-        "input_normalization": self.input_normalization,
-        "norm_momentum": self.norm_momentum,
-        "norm_epsilon": self.norm_epsilon,
-        "stochastic_depth_drop_rate": self.stochastic_depth_drop_rate,
-        "use_sync_bn": self.use_sync_bn,
-        "l2_weight_decay": self.l2_weight_decay,
-        "num_frames": self.num_frames,
-        "image_size": self.image_size,
-    }
+    return {name: getattr(self, name) for name in _plain_args()}
 
   def check_streamable(self) -> None:
     if self.head == "transformer" and not self.causal:
@@ -519,7 +341,7 @@ class MobilenetVideoClassifier(tf_keras.Model):
       config["image_size"] = image_size
     if streaming:
       self.check_streamable()
-      max_frames = _max_frames(max_frames, self.num_frames)
+      max_frames = stream_max_frames(max_frames, self.num_frames)
     plain = MobilenetVideoClassifier(**config, name=f"{self.name}_inference")
     _copy_variables(self.backbone.weights, plain.backbone.weights)
     head = self.temporal_head or self.classifier
@@ -533,8 +355,8 @@ class MobilenetVideoClassifier(tf_keras.Model):
                   max_frames: Optional[int] = None) -> Dict[str, tf.Tensor]:
     """Zero states of `inference_model(streaming=True)` for a video shape."""
     self.check_streamable()
-    return _stream_states(self, input_shape,
-                          _max_frames(max_frames, self.num_frames), zeros=True)
+    return stream_states(self, input_shape,
+                          stream_max_frames(max_frames, self.num_frames), zeros=True)
 
   # -- pretrained weights -------------------------------------------------------
 
@@ -557,34 +379,11 @@ class MobilenetVideoClassifier(tf_keras.Model):
     Returns:
       A `PretrainedLoadReport`.
     """
-    path = resolve_checkpoint(checkpoint_path)
-    reader = tf.train.load_checkpoint(path)
-    graph = trackable_object_graph_pb2.TrackableObjectGraph()
-    graph.ParseFromString(reader.get_tensor("_CHECKPOINTABLE_OBJECT_GRAPH"))
-    root = _children(graph, 0)
-    model_children = (_children(graph, root["model"]) if "model" in root
-                      else {})
-    node = root.get("backbone", model_children.get(
-        "_backbone", model_children.get("backbone")))
-    if node is None:
-      raise invalid_value(
-          "checkpoint_path", "a MobileNet checkpoint with `backbone` or "
-          "`model/_backbone` at its root", checkpoint_path)
-    report = PretrainedLoadReport(checkpoint=path)
-    plan = _plan(graph, node, self.backbone,
-                 reader.get_variable_to_shape_map(), reader, report)
-    report.head_note = "the temporal head is not in image checkpoints"
-    if strict and (report.missing or report.mismatched):
-      raise ValueError(
-          f"Checkpoint {path} does not fit the {self.model_id} backbone "
-          f"(filter_size_scale={self.filter_size_scale}): "
-          f"{len(report.missing)} variable(s) missing, "
-          f"{len(report.mismatched)} with other shapes. Pass strict=False to "
-          f"load what matches.\n{report}")
-    for variable, value, _ in plan:
-      variable.assign(value)
-    logging.info("%s", report)
-    return report
+    return load_backbone_checkpoint(
+        self.backbone, checkpoint_path, strict,
+        f"the {self.model_id} backbone (filter_size_scale="
+        f"{self.filter_size_scale})",
+        head_note="the temporal head is not in image checkpoints")
 
   def get_config(self):
     return {"name": self.name, **self.plain_config()}
@@ -783,134 +582,9 @@ def build_mobilenet_grw(model_id: str = "MobileNetV3Small",
       **options)
 
 
-# -- streaming ------------------------------------------------------------------
-
-
-class MobilenetVideoStream(tf_keras.Model):
-  """Frame-by-frame inference of a `MobilenetVideoClassifier`.
-
-  What `MobilenetGRWClassifier.inference_model(streaming=True)` returns.
-  Each call maps `{**states, "image": frames[B, 1, H, W, 3]}` to `(logits,
-  new_states)`; after frame t the logits are those of the clip of frames
-  0..t, so the last ones equal the whole-clip logits. States (start from
-  `init_states(video_shape)`):
-
-  * `state_shift_block{idx}` `[B, h, w, c // shift_div]` (causal temporal
-    shift only): the previous frame's shifted channels at block idx's input;
-  * `state_head_sum` `[B, C]` and `state_head_count` `[B]` int32 (mean head):
-    the running sum of the per-frame features and the number of frames;
-  * `state_head_embeddings` `[B, max_frames, embed_dim]` and
-    `state_head_count` (Transformer head, see
-    `TemporalTransformerHead.step`).
-
-  Args:
-    classifier: a streamable `MobilenetVideoClassifier` (causal shift and
-      head); its layers are shared, not copied.
-    max_frames: Transformer head buffer length.
-    **kwargs: `tf_keras.Model` arguments (`name`).
-  """
-
-  # The export helpers' marker of a stream model (states in and out).
-  use_external_states = True
-
-  def __init__(self, classifier: MobilenetVideoClassifier,
-               max_frames: int = DEFAULT_MAX_FRAMES, **kwargs):
-    super().__init__(**kwargs)
-    classifier.check_streamable()
-    self.classifier = classifier
-    self.max_frames = _max_frames(max_frames, None)
-
-  @property
-  def backbone(self):
-    return self.classifier.backbone
-
-  def call(self, inputs, training=None):
-    names = list(self.initial_state_specs([1, 1, 8, 8, 3])) + ["image"]
-    if not isinstance(inputs, Mapping) or any(k not in inputs for k in names):
-      raise invalid_value(
-          "inputs", f"a dict with the stream states and 'image' (keys "
-          f"{names}; start from `init_states`)",
-          f"<{type(inputs).__name__}>" if not isinstance(inputs, Mapping)
-          else f"<dict with keys {sorted(inputs)}>")
-    image = tf.convert_to_tensor(inputs["image"])
-    if image.shape.rank != 5 or image.shape[1] not in (None, 1):
-      raise invalid_value("inputs", "one frame per call: image of shape "
-                          "[B, 1, H, W, 3]", f"<image of shape {image.shape}>")
-    model = self.classifier
-    frame = model.normalize(image[:, 0])
-    states = {}
-
-    def shift(i, x):
-      name = model.chain.state_name(i)
-      shifted, states[name] = model.shift.step(x, inputs[name])
-      return shifted
-
-    outputs = model.chain.run(frame, training=training,
-                              shift=shift if model.temporal_shift else None)
-    features = tf.reduce_mean(outputs[model.chain.final], axis=[1, 2])
-    count_in = tf.convert_to_tensor(inputs[HEAD_COUNT_STATE])
-    if model.head == "mean":
-      total = tf.cast(inputs[HEAD_SUM_STATE], features.dtype) + features
-      count = tf.reshape(tf.cast(count_in, tf.int32), [-1]) + 1
-      pooled = total / tf.cast(count, total.dtype)[:, None]
-      logits = model.classifier(model.classifier_dropout(pooled,
-                                                         training=training))
-      states[HEAD_SUM_STATE] = total
-    else:
-      z = model.temporal_head.embed(features[:, None])
-      logits, buffer, count = model.temporal_head.step(
-          inputs[HEAD_EMBEDDINGS_STATE], count_in, z, training=training)
-      states[HEAD_EMBEDDINGS_STATE] = buffer
-    states[HEAD_COUNT_STATE] = tf.cast(
-        tf.reshape(count, tf.shape(count_in)), count_in.dtype)
-    return logits, states
-
-  def initial_state_specs(
-      self, input_shape: Sequence[int]) -> Dict[str, tf_keras.layers.InputSpec]:
-    """State specs for a video shape `[B, T, H, W, 3]` (static H, W)."""
-    return {
-        name: tf_keras.layers.InputSpec(shape=value[0], dtype=value[1])
-        for name, value in _stream_states(
-            self.classifier, input_shape, self.max_frames,
-            zeros=False).items()}
-
-  def init_states(self, input_shape) -> Dict[str, tf.Tensor]:
-    """Zero states for the first call (video shape `[B, T, H, W, 3]`)."""
-    return _stream_states(self.classifier, input_shape, self.max_frames,
-                          zeros=True)
-
-
-def _stream_states(model, input_shape, max_frames, zeros):
-  """Zero states (zeros=True) or {name: (shape, dtype)} of a stream model."""
-  if isinstance(input_shape, (list, tuple)):
-    batch, height, width = input_shape[0], input_shape[2], input_shape[3]
-  else:
-    input_shape = tf.convert_to_tensor(input_shape)
-    batch, height, width = input_shape[0], input_shape[2], input_shape[3]
-  states = {}
-  if model.temporal_shift:
-    for i, (h, w, fold) in model.chain.shift_state_shapes(
-        height, width, model.shift_div).items():
-      states[model.chain.state_name(i)] = ([batch, h, w, fold], tf.float32)
-  if model.head == "mean":
-    states[HEAD_SUM_STATE] = ([batch, model.feature_channels], tf.float32)
-    states[HEAD_COUNT_STATE] = ([batch], tf.int32)
-  else:
-    states[HEAD_EMBEDDINGS_STATE] = ([batch, max_frames, model.embed_dim],
-                                     tf.float32)
-    states[HEAD_COUNT_STATE] = ([batch], tf.int32)
-  if not zeros:
-    return states
-  return {k: tf.zeros(tf.stack(shape) if not all(
-      isinstance(s, int) for s in shape) else shape, dtype)
-          for k, (shape, dtype) in states.items()}
-
-
-def _max_frames(max_frames, num_frames) -> int:
-  if max_frames is None:
-    return num_frames or DEFAULT_MAX_FRAMES
-  if isinstance(max_frames, bool) or not isinstance(max_frames, int) or (
-      max_frames < 1):
-    raise invalid_value("max_frames", "a positive integer or None",
-                        max_frames)
-  return max_frames
+def _plain_args() -> List[str]:
+  """`MobilenetVideoClassifier`'s constructor arguments (all attributes)."""
+  import inspect  # pylint: disable=g-import-not-at-top
+  return [p for p in inspect.signature(
+      MobilenetVideoClassifier.__init__).parameters
+          if p not in ("self", "kwargs")]

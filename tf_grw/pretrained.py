@@ -12,12 +12,14 @@ Efficient Video Recognition", NeurIPS 2025, arXiv:2511.20928.
 import dataclasses
 from typing import Dict, List, Optional, Tuple
 
+from absl import logging
 import numpy as np
 import tensorflow as tf
+from tensorflow.core.protobuf import trackable_object_graph_pb2
 
 from tf_grw.errors import invalid_value
 
-__all__ = ["PretrainedLoadReport"]
+__all__ = ["PretrainedLoadReport", "load_backbone_checkpoint"]
 
 
 def _convertible(source: str, target: str) -> bool:
@@ -170,3 +172,52 @@ def _plan(graph, node_id, obj, shapes, reader, report):
     report.loaded.append(variable.name)
   report.unused.extend(sorted(subtree_keys - used))
   return plan
+
+
+def load_backbone_checkpoint(backbone, checkpoint_path: str, strict: bool,
+                             description: str,
+                             head_note: str = "") -> PretrainedLoadReport:
+  """Loads a backbone from a Model Garden checkpoint, with a report.
+
+  The backbone is found at the checkpoint root's `backbone` (Model Garden's
+  training checkpoints, `tf.train.Checkpoint(backbone=...)`) or at
+  `model/_backbone` / `model/backbone` (`tf.train.Checkpoint(model=...)`)
+  and matched by child name, as checkpoint restoration does.
+
+  Args:
+    backbone: the Keras backbone to load into.
+    checkpoint_path: a checkpoint prefix or a directory (latest one).
+    strict: raise ValueError when a backbone variable is missing from the
+      checkpoint or has another shape.
+    description: the backbone, for the error message.
+    head_note: why no head is loaded (kept in the report).
+
+  Returns:
+    A `PretrainedLoadReport`.
+  """
+  path = resolve_checkpoint(checkpoint_path)
+  reader = tf.train.load_checkpoint(path)
+  graph = trackable_object_graph_pb2.TrackableObjectGraph()
+  graph.ParseFromString(reader.get_tensor("_CHECKPOINTABLE_OBJECT_GRAPH"))
+  root = _children(graph, 0)
+  model_children = (_children(graph, root["model"]) if "model" in root
+                    else {})
+  node = root.get("backbone", model_children.get(
+      "_backbone", model_children.get("backbone")))
+  if node is None:
+    raise invalid_value(
+        "checkpoint_path", "a checkpoint with `backbone` or "
+        "`model/_backbone` at its root", checkpoint_path)
+  report = PretrainedLoadReport(checkpoint=path, head_note=head_note)
+  plan = _plan(graph, node, backbone, reader.get_variable_to_shape_map(),
+               reader, report)
+  if strict and (report.missing or report.mismatched):
+    raise ValueError(
+        f"Checkpoint {path} does not fit {description}: "
+        f"{len(report.missing)} variable(s) missing, "
+        f"{len(report.mismatched)} with other shapes. Pass strict=False to "
+        f"load what matches.\n{report}")
+  for variable, value, _ in plan:
+    variable.assign(value)
+  logging.info("%s", report)
+  return report
