@@ -48,6 +48,22 @@ class MobilenetVideoStream(tf_keras.Model):
       head); its layers are shared, not copied.
     max_frames: Transformer head buffer length.
     **kwargs: `tf_keras.Model` arguments (`name`).
+
+  Example:
+
+  >>> import numpy as np
+  >>> from tf_grw.mobilenet_grw import build_mobilenet_grw
+  >>> model = build_mobilenet_grw(num_classes=3, filter_size_scale=0.5,
+  ...                             temporal_shift=True)
+  >>> stream = model.inference_model(streaming=True)
+  >>> states = stream.init_states([1, 1, 32, 32, 3])
+  >>> frame = np.zeros([1, 1, 32, 32, 3], "float32")
+  >>> logits, states = stream({**states, "image": frame})
+  >>> logits.shape, int(states["state_head_count"][0])
+  (TensorShape([1, 3]), 1)
+
+  Reference: Goldman, Giryes, Satyanarayanan, "Smooth Regularization for
+  Efficient Video Recognition", NeurIPS 2025, arXiv:2511.20928.
   """
 
   # The export helpers' marker of a stream model (states in and out).
