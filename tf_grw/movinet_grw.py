@@ -26,19 +26,22 @@ from official.projects.movinet.modeling import movinet_layers
 from official.projects.movinet.modeling import movinet_model
 from tf_grw.errors import invalid_value
 from tf_grw.grw_endpoints import canonical_entry as _canonical_entry
-from tf_grw.grw_endpoints import GRWSpec
 from tf_grw.grw_endpoints import make_grw_layers
-from tf_grw.grw_endpoints import resolve_grw_entries
 from tf_grw.grw_endpoints import SumOfGRWMetrics
 from tf_grw.grw_endpoints import TOTAL_METRIC
+from tf_grw.movinet_recipes import CONV_TYPES
+from tf_grw.movinet_recipes import EMBEDDING
+from tf_grw.movinet_recipes import MODEL_IDS
+from tf_grw.movinet_recipes import movinet_recipe
+from tf_grw.movinet_recipes import resolve_endpoints as _resolve_endpoints
+from tf_grw.movinet_recipes import valid_grw_endpoints
+from tf_grw.movinet_stream import MovinetTransformerStream
 from tf_grw.pretrained import _children
 from tf_grw.pretrained import _convertible
 from tf_grw.pretrained import _copy_variables
 from tf_grw.pretrained import _plan
 from tf_grw.pretrained import PretrainedLoadReport
 from tf_grw.pretrained import resolve_checkpoint
-from tf_grw.temporal_head import HEAD_COUNT_STATE
-from tf_grw.temporal_head import HEAD_EMBEDDINGS_STATE
 from tf_grw.temporal_head import head_init_states as _head_init_states
 from tf_grw.temporal_head import head_state_specs as _head_state_specs
 from tf_grw.temporal_head import TemporalTransformerHead
@@ -49,136 +52,9 @@ __all__ = [
     "DEFAULT_MAX_FRAMES",
 ]
 
-MODEL_IDS = ("a0", "a1", "a2", "a3", "a4", "a5")
 HEADS = ("movinet", "transformer")
-CONV_TYPES = ("3d", "2plus1d", "3d_2plus1d")
-EMBEDDING = "embedding"
 # Head buffer length of a Transformer stream model without static num_frames.
 DEFAULT_MAX_FRAMES = 64
-
-
-def movinet_recipe(model_id: str = "a0", stream: bool = True) -> Dict[str, Any]:
-  """The official Model Garden MoViNet recipe, as constructor arguments.
-
-  Reproduces `official/projects/movinet/configs/yaml/movinet_{id}_k600_8x8.yaml`
-  (base) and `movinet_{id}_stream_k600_8x8.yaml` (stream), and the README /
-  `tools/export_saved_model.py` settings for streaming inference:
-
-  * stream: `causal=True`, `conv_type="2plus1d"` (Model Garden trains stream
-    models as `"3d_2plus1d"` and converts them to `"2plus1d"` for TF Lite;
-    both are accepted here), `se_type="2plus3d"`, `activation="hard_swish"`,
-    `gating_activation="hard_sigmoid"`, `use_positional_encoding` only for
-    a3, a4 and a5 (README: "A3, A4, and A5 models use a positional encoding in
-    the squeeze-excitation blocks"), classifier activation `"hard_swish"` for
-    a1 and a4 (their yaml sets it) and `"swish"` otherwise, dropout 0.2 for
-    a0 and a1, 0.5 for a2-a5.
-  * base: `causal=False`, `conv_type="3d"`, `se_type="3d"`, swish / sigmoid,
-    no positional encoding, dropout 0.2 for a0 and 0.5 for a1-a5.
-  * both: stochastic depth 0.2, synchronized batch norm with momentum 0.99 and
-    epsilon 1e-3, and global average pooling `"3d"` in the head (cumulative
-    over frames when causal).
-
-  The task-level parts of the recipe (L2 weight decay 3e-5, label smoothing
-  0.1, RMSprop) are not model arguments; pass `l2_weight_decay=3e-5` to
-  `build_movinet_grw` to get Model Garden's regularizer.
-
-  Args:
-    model_id: one of `MODEL_IDS`.
-    stream: the causal stream recipe (True) or the base recipe (False).
-
-  Returns:
-    A dict of `MovinetGRWClassifier` constructor arguments.
-
-  Example:
-
-  >>> movinet_recipe("a3")["use_positional_encoding"]
-  True
-  >>> movinet_recipe("a0", stream=False)["conv_type"]
-  '3d'
-  """
-  if model_id not in MODEL_IDS:
-    raise invalid_value("model_id", f"one of {list(MODEL_IDS)}", model_id)
-  if not isinstance(stream, bool):
-    raise invalid_value("stream", "a bool", stream)
-  common = dict(
-      model_id=model_id,
-      stochastic_depth_drop_rate=0.2,
-      use_sync_bn=True,
-      norm_momentum=0.99,
-      norm_epsilon=1e-3,
-  )
-  if stream:
-    return dict(
-        common,
-        causal=True,
-        conv_type="2plus1d",
-        se_type="2plus3d",
-        activation="hard_swish",
-        gating_activation="hard_sigmoid",
-        use_positional_encoding=model_id in ("a3", "a4", "a5"),
-        classifier_activation=("hard_swish" if model_id in ("a1", "a4")
-                               else "swish"),
-        dropout_rate=0.2 if model_id in ("a0", "a1") else 0.5,
-    )
-  return dict(
-      common,
-      causal=False,
-      conv_type="3d",
-      se_type="3d",
-      activation="swish",
-      gating_activation="sigmoid",
-      use_positional_encoding=False,
-      classifier_activation="swish",
-      dropout_rate=0.2 if model_id == "a0" else 0.5,
-  )
-
-
-def valid_grw_endpoints(model_id: str, head: str = "movinet") -> List[str]:
-  """Names accepted in `grw_endpoints` for a model id and head.
-
-  `"stem"`, every `"block{b}_layer{l}"`, every stage `"block{b}"` (its last
-  layer's output) and, for `head="transformer"`, `"embedding"`.
-
-  Example:
-
-  >>> valid_grw_endpoints("a0")[:3]
-  ['stem', 'block0', 'block0_layer0']
-  """
-  names = ["stem"]
-  for stage, layers in _stage_layers(model_id).items():
-    names.append(stage)
-    names.extend(layers)
-  if head == "transformer":
-    names.append(EMBEDDING)
-  return names
-
-
-def _stage_layers(model_id: str) -> Dict[str, List[str]]:
-  """{"block{b}": ["block{b}_layer0", ...]} from the official block specs."""
-  stages = {}
-  blocks = [b for b in movinet.BLOCK_SPECS[model_id]
-            if isinstance(b, movinet.MovinetBlockSpec)]
-  for b, block in enumerate(blocks):
-    stages[f"block{b}"] = [f"block{b}_layer{l}"
-                           for l in range(len(block.expand_filters))]
-  return stages
-
-
-def _resolve_endpoints(entries, model_id, head, defaults) -> List[GRWSpec]:
-  """Expands stage names and patterns, validates names, merges settings."""
-  for entry in entries:
-    name = entry if isinstance(entry, str) else entry["endpoint"]
-    if name == EMBEDDING and head != "transformer":
-      raise invalid_value(
-          "grw_endpoints", "'embedding' only with head='transformer' (it is "
-          "the per-frame embedding of the Transformer head)", name)
-  stages = _stage_layers(model_id)
-  return resolve_grw_entries(
-      entries, valid_grw_endpoints(model_id, head),
-      aliases={stage: layers[-1] for stage, layers in stages.items()},
-      pattern_names=["stem"] + [n for ls in stages.values() for n in ls],
-      defaults=defaults, model_label=f"MoViNet-{model_id.upper()}",
-      alias_note="a stage name 'blockN' means its last layer")
 
 
 @tf_keras.utils.register_keras_serializable(package="tf_grw")
@@ -799,42 +675,10 @@ class MovinetGRWClassifier(tf_keras.Model):
   # -- serialization -----------------------------------------------------------
 
   def get_config(self):
-    return {
-        "name": self.name,
-        "num_classes": self.num_classes,
-        "model_id": self.model_id,
-        "causal": self.causal,
-        "conv_type": self.conv_type,
-        "se_type": self.se_type,
-        "activation": self.activation,
-        "gating_activation": self.gating_activation,
-        "use_positional_encoding": self.use_positional_encoding,
-        "stochastic_depth_drop_rate": self.stochastic_depth_drop_rate,
-        "use_sync_bn": self.use_sync_bn,
-        "norm_momentum": self.norm_momentum,
-        "norm_epsilon": self.norm_epsilon,
-        "dropout_rate": self.dropout_rate,
-        "classifier_activation": self.classifier_activation,
-        "l2_weight_decay": self.l2_weight_decay,
-        "head": self.head,
-        "embed_dim": self.embed_dim,
-        "transformer_layers": self.transformer_layers,
-        "transformer_heads": self.transformer_heads,
-        "transformer_mlp_dim": self.transformer_mlp_dim,
-        "transformer_dropout": self.transformer_dropout,
-        "transformer_causal": self.transformer_causal,
-        "grw_endpoints": [e if isinstance(e, str) else dict(e)
-                          for e in self.grw_endpoints],
-        "window": self.window,
-        "weight": self.weight,
-        "alpha": self.alpha,
-        "normalization": self.normalization,
-        "orderings": self.orderings,
-        "num_orderings": self.num_orderings,
-        "seed": self.seed,
-        "num_frames": self.num_frames,
-        "image_size": self.image_size,
-    }
+    config = {name: getattr(self, name) for name in _constructor_args()}
+    config["grw_endpoints"] = [e if isinstance(e, str) else dict(e)
+                               for e in self.grw_endpoints]
+    return {"name": self.name, **config}
 
   @classmethod
   def from_config(cls, config, custom_objects=None):
@@ -921,106 +765,6 @@ def build_movinet_grw(model_id: str = "a0",
       weight=weight, alpha=alpha, normalization=normalization, head=head,
       num_frames=num_frames, image_size=image_size, embed_dim=embed_dim,
       **config)
-
-
-class MovinetTransformerStream(tf_keras.Model):
-  """Frame-by-frame inference of a causal MoViNet with the Transformer head.
-
-  What `MovinetGRWClassifier.inference_model(streaming=True)` returns for
-  `head="transformer"`. Each call takes one frame and the states and returns
-  `(logits, new_states)`:
-
-  1. the official `movinet.Movinet` backbone with `use_external_states=True`
-     runs on the frame (its states are the official ones);
-  2. the frame's head features are averaged over space and embedded by the
-     head's `affine` layer;
-  3. the embedding is written into `state_head_embeddings[:, count]`
-     (one-hot arithmetic, no Python-side state, TF Lite friendly) and
-     `state_head_count` is incremented;
-  4. the Transformer encodes the whole buffer with a mask of the valid
-     positions 0..count (plus the causal mask if the head is causal), the
-     per-frame outputs are averaged over the valid positions and classified.
-
-  Masked positions do not change the valid outputs, so after frame t the
-  logits equal the head's logits on the clip of frames 0..t, and the last
-  logits equal `model(clip, training=False)`. With a causal head (the stream
-  recipe) the per-frame outputs are moreover those of the whole clip: the
-  output of frame t never changes once computed. Each call re-encodes the
-  buffer (no key/value cache): O(max_frames^2) attention per frame.
-
-  The buffer holds `max_frames` frames. Once it is full, further frames
-  still update the backbone states, but are not written: the head state and
-  the logits stay those of the first `max_frames` frames.
-
-  Args:
-    backbone: an official `movinet.Movinet` with `use_external_states=True`
-      and `average_pooling_type="none"`.
-    temporal_head: a built `TemporalTransformerHead`.
-    max_frames: the head buffer length, a positive integer.
-    **kwargs: `tf_keras.Model` arguments (`name`).
-
-  Call arguments:
-    inputs: `{**states, "image": frames}`, frames `[B, 1, H, W, 3]`;
-      `state_head_count` may be `[B]` or `[]`, int32 or float.
-    training: Python bool or None.
-  """
-
-  def __init__(self, backbone, temporal_head, max_frames, **kwargs):
-    super().__init__(**kwargs)
-    if not backbone.use_external_states:
-      raise invalid_value("backbone", "a Movinet with use_external_states="
-                          "True", "<Movinet without external states>")
-    if isinstance(max_frames, bool) or not isinstance(max_frames, int) or (
-        max_frames < 1):
-      raise invalid_value("max_frames", "a positive integer", max_frames)
-    self.backbone = backbone
-    self.temporal_head = temporal_head
-    self.max_frames = max_frames
-
-  def call(self, inputs, training=None):
-    keys = (HEAD_EMBEDDINGS_STATE, HEAD_COUNT_STATE, "image")
-    if not isinstance(inputs, Mapping) or any(k not in inputs for k in keys):
-      raise invalid_value(
-          "inputs", f"a dict with the stream states and 'image' (keys "
-          f"{list(keys)} at least; start from `init_states`)",
-          f"<{type(inputs).__name__}>" if not isinstance(inputs, Mapping)
-          else f"<dict with keys {sorted(inputs)[:4]}...>")
-    inputs = dict(inputs)
-    buffer = inputs.pop(HEAD_EMBEDDINGS_STATE)
-    count_in = tf.convert_to_tensor(inputs.pop(HEAD_COUNT_STATE))
-    frames = inputs["image"].shape[1]
-    if frames is not None and frames != 1:
-      raise invalid_value("inputs", "one frame per call: image of shape "
-                          "[B, 1, H, W, 3]",
-                          f"<image of shape {inputs['image'].shape}>")
-    endpoints, states = self.backbone(inputs, training=training)
-    features = tf.reduce_mean(endpoints["head"], axis=[2, 3])  # [B, 1, C]
-    z = self.temporal_head.embed(features)  # [B, 1, E]
-    if buffer.shape[1] not in (None, self.max_frames):
-      raise invalid_value(
-          "inputs", f"a state_head_embeddings buffer of {self.max_frames} "
-          "frames", f"<buffer of shape {buffer.shape}>")
-    logits, buffer, new_count = self.temporal_head.step(
-        buffer, count_in, z, training=training)
-    states[HEAD_EMBEDDINGS_STATE] = buffer
-    states[HEAD_COUNT_STATE] = tf.cast(
-        tf.reshape(new_count, tf.shape(count_in)), count_in.dtype)
-    return logits, states
-
-  def initial_state_specs(
-      self, input_shape: Sequence[int]) -> Dict[str, tf_keras.layers.InputSpec]:
-    """Backbone and head state specs for a video shape `[B, T, H, W, 3]`."""
-    specs = self.backbone.initial_state_specs(input_shape=input_shape)
-    specs.update(_head_state_specs(input_shape[0], self.max_frames,
-                                   self.temporal_head.embed_dim))
-    return specs
-
-  def init_states(self, input_shape) -> Dict[str, tf.Tensor]:
-    """Zero states for the first call (video shape `[B, T, H, W, 3]`)."""
-    states = self.backbone.init_states(input_shape)
-    states.update(_head_init_states(input_shape[0], self.max_frames,
-                                    self.temporal_head.embed_dim))
-    return states
 
 
 def _constructor_args():
