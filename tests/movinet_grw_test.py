@@ -132,38 +132,6 @@ def test_bad_arguments(kwargs, message):
   assert str(info.value).startswith(message)
 
 
-def test_endpoint_expansion():
-  resolve = movinet_grw._resolve_endpoints  # pylint: disable=protected-access
-  defaults = dict(window=5, weight=0.1, alpha=None, normalization="batch_norm",
-                  orderings="exact", num_orderings=1000, seed=0)
-  canonical = movinet_grw._canonical_entry  # pylint: disable=protected-access
-  entries = [canonical(e) for e in (
-      "block2", ("stem", 3), {"endpoint": "block4_layer*", "weight": 0.05},
-      ("block1_layer0", {"alpha": 0.5}))]
-  specs = resolve(entries, "a0", "movinet", defaults)
-  assert [s.endpoint for s in specs] == [
-      "block2_layer2", "stem", "block4_layer0", "block4_layer1",
-      "block4_layer2", "block4_layer3", "block1_layer0"]
-  assert specs[1].window == 3 and specs[1].weight == 0.1
-  assert {s.weight for s in specs[2:6]} == {0.05}
-  assert specs[6].alpha == 0.5
-  assert movinet_grw.valid_grw_endpoints("a0", "transformer")[-1] == (
-      "embedding")
-
-
-def test_recipes():
-  stream = movinet_recipe("a2")
-  assert (stream["causal"], stream["conv_type"], stream["se_type"],
-          stream["activation"], stream["gating_activation"],
-          stream["use_positional_encoding"]) == (
-              True, "2plus1d", "2plus3d", "hard_swish", "hard_sigmoid", False)
-  assert [movinet_recipe(m)["use_positional_encoding"]
-          for m in movinet_grw.MODEL_IDS] == [False] * 3 + [True] * 3
-  base = movinet_recipe("a3", stream=False)
-  assert (base["causal"], base["conv_type"], base["se_type"],
-          base["activation"]) == (False, "3d", "3d", "swish")
-
-
 # -- a trained A0 stream model, shared -----------------------------------------
 
 

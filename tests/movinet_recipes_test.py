@@ -1,0 +1,62 @@
+"""Tests of `tf_grw.movinet_recipes` (official recipes, GRW endpoint names)."""
+
+import doctest
+
+import pytest
+
+from tf_grw import grw_endpoints
+from tf_grw import movinet_recipes
+
+
+def test_endpoint_expansion():
+  resolve = movinet_recipes.resolve_endpoints
+  defaults = dict(window=5, weight=0.1, alpha=None, normalization="batch_norm",
+                  orderings="exact", num_orderings=1000, seed=0)
+  canonical = grw_endpoints.canonical_entry
+  entries = [canonical(e) for e in (
+      "block2", ("stem", 3), {"endpoint": "block4_layer*", "weight": 0.05},
+      ("block1_layer0", {"alpha": 0.5}))]
+  specs = resolve(entries, "a0", "movinet", defaults)
+  assert [s.endpoint for s in specs] == [
+      "block2_layer2", "stem", "block4_layer0", "block4_layer1",
+      "block4_layer2", "block4_layer3", "block1_layer0"]
+  assert specs[1].window == 3 and specs[1].weight == 0.1
+  assert {s.weight for s in specs[2:6]} == {0.05}
+  assert specs[6].alpha == 0.5
+  assert movinet_recipes.valid_grw_endpoints("a0", "transformer")[-1] == (
+      "embedding")
+
+
+def test_recipes():
+  stream = movinet_recipes.movinet_recipe("a2")
+  assert (stream["causal"], stream["conv_type"], stream["se_type"],
+          stream["activation"], stream["gating_activation"],
+          stream["use_positional_encoding"]) == (
+              True, "2plus1d", "2plus3d", "hard_swish", "hard_sigmoid", False)
+  assert [movinet_recipes.movinet_recipe(m)["use_positional_encoding"]
+          for m in movinet_recipes.MODEL_IDS] == [False] * 3 + [True] * 3
+  base = movinet_recipes.movinet_recipe("a3", stream=False)
+  assert (base["causal"], base["conv_type"], base["se_type"],
+          base["activation"]) == (False, "3d", "3d", "swish")
+
+
+@pytest.mark.parametrize("kwargs,message", [
+    (dict(model_id="a9"), "argument `model_id`. Expected one of"),
+    (dict(stream="yes"), "argument `stream`. Expected a bool"),
+])
+def test_bad_recipe_arguments(kwargs, message):
+  with pytest.raises(ValueError, match=message):
+    movinet_recipes.movinet_recipe(**kwargs)
+
+
+def test_embedding_only_with_the_transformer_head():
+  defaults = dict(window=5, weight=0.1, alpha=None, normalization="none",
+                  orderings="exact", num_orderings=1000, seed=0)
+  with pytest.raises(ValueError, match="'embedding' only with head="):
+    movinet_recipes.resolve_endpoints(["embedding"], "a0", "movinet",
+                                      defaults)
+
+
+def test_docstring_examples():
+  result = doctest.testmod(movinet_recipes)
+  assert result.failed == 0 and result.attempted > 0

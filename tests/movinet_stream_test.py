@@ -1,0 +1,52 @@
+"""Tests of `tf_grw.movinet_stream` (the Transformer-head MoViNet stream model)."""
+
+import numpy as np
+import pytest
+
+from official.projects.movinet.modeling import movinet
+from tf_grw.movinet_grw import build_movinet_grw
+from tf_grw.movinet_stream import MovinetTransformerStream
+from tf_grw.temporal_head import TemporalTransformerHead
+
+
+@pytest.fixture(scope="module")
+def model():
+  return build_movinet_grw("a0", num_classes=3, head="transformer",
+                           grw_endpoints=["embedding"], embed_dim=8,
+                           transformer_heads=2, window=3)
+
+
+def _frames(count=3, seed=0):
+  return np.random.default_rng(seed).random(
+      (1, count, 32, 32, 3)).astype("float32")
+
+
+def test_full_buffer_keeps_the_first_frames_logits(model):
+  stream = model.inference_model(streaming=True, max_frames=2)
+  assert isinstance(stream, MovinetTransformerStream)
+  video = _frames()
+  states = stream.init_states([1, 1, 32, 32, 3])
+  outputs = []
+  for t in range(3):
+    logits, states = stream({**states, "image": video[:, t:t + 1]})
+    outputs.append(logits.numpy())
+  assert int(states["state_head_count"][0]) == 2
+  np.testing.assert_array_equal(outputs[2], outputs[1])
+  np.testing.assert_allclose(
+      outputs[1], model(video[:, :2], training=False), atol=1e-5)
+
+
+def test_refuses_bad_backbones_inputs_and_sizes(model):
+  backbone = movinet.Movinet(model_id="a0", causal=True,
+                             use_external_states=False)
+  head = TemporalTransformerHead(num_classes=3, embed_dim=8, num_heads=2)
+  with pytest.raises(ValueError, match="use_external_states=True"):
+    MovinetTransformerStream(backbone, head, max_frames=4)
+  stream = model.inference_model(streaming=True, max_frames=4)
+  with pytest.raises(ValueError, match="argument `max_frames`"):
+    MovinetTransformerStream(stream.backbone, stream.temporal_head, 0)
+  states = stream.init_states([1, 1, 32, 32, 3])
+  with pytest.raises(ValueError, match="one frame per call"):
+    stream({**states, "image": _frames(2)})
+  with pytest.raises(ValueError, match="stream states and 'image'"):
+    stream({"image": _frames(1)})
