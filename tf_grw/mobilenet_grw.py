@@ -303,6 +303,7 @@ class MobilenetVideoClassifier(tf_keras.Model):
     return {name: getattr(self, name) for name in _plain_args()}
 
   def check_streamable(self) -> None:
+    """Raises unless the model is causal where streaming needs it."""
     if self.head == "transformer" and not self.causal:
       raise invalid_value(
           "causal", "True to stream a Transformer head (build with "
