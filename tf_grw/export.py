@@ -54,6 +54,7 @@ import tf_keras
 from official.projects.movinet.modeling import movinet
 from official.projects.movinet.modeling import movinet_model
 from tf_grw.errors import invalid_value
+from tf_grw.pretrained import _copy_variables
 
 QUANTIZATIONS = (None, "float16", "dynamic", "int8")
 SIGNATURE_KEY = "serving_default"
@@ -125,19 +126,6 @@ def _backbone_kwargs(backbone: movinet.Movinet) -> Dict[str, Any]:
       average_pooling_type=getattr(backbone, "_average_pooling_type", "3d"))
 
 
-def _convert_weight(source: np.ndarray, target_shape) -> np.ndarray:
-  """Maps one '3d_2plus1d' weight onto its '2plus1d' shape (Model Garden)."""
-  if tuple(source.shape) == tuple(target_shape):
-    return source
-  # A (1, k, k) or (k, 1, 1) Conv3D kernel becomes a Conv2D kernel.
-  weight = source[0] if source.shape[0] == 1 else source[:, 0]
-  if weight.shape[-1] != target_shape[-1]:
-    # conv3d depthwise kernel [kh, kw, C, 1] -> depthwise_conv2d [kh, kw, 1, C]
-    # (convert_3d_2plus1d.py transposes the last two axes).
-    weight = np.transpose(weight, (0, 1, 3, 2))
-  return weight
-
-
 def _image_spec_shape(model: movinet_model.MovinetClassifier
                      ) -> List[Optional[int]]:
   """The model's image input shape [B, N, H, W, 3] (None where dynamic)."""
@@ -168,21 +156,9 @@ def _rebuild(model: movinet_model.MovinetClassifier,
       activation=getattr(model, "_activation", "swish"),
       dropout_rate=getattr(model, "_dropout_rate", 0.0),
       output_states=use_external_states)
-  sources = model.get_weights()
-  targets = rebuilt.weights
-  if len(sources) != len(targets):
-    raise ValueError(
-        f"Cannot copy weights: the source model has {len(sources)} weights "
-        f"and the rebuilt one {len(targets)}.")
-  values = []
-  for source, target in zip(sources, targets):
-    value = _convert_weight(source, target.shape)
-    if tuple(value.shape) != tuple(target.shape):
-      raise ValueError(
-          f"Cannot copy weight of shape {source.shape} into `{target.name}` "
-          f"of shape {tuple(target.shape)}.")
-    values.append(value)
-  rebuilt.set_weights(values)
+  # Same values; '3d_2plus1d' kernels take their '2plus1d' layout as in Model
+  # Garden's tools/convert_3d_2plus1d.py.
+  _copy_variables(model.weights, rebuilt.weights)
   return rebuilt
 
 

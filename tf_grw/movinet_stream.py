@@ -98,8 +98,7 @@ class MovinetTransformerStream(tf_keras.Model):
     logits, buffer, new_count = self.temporal_head.step(
         buffer, count_in, z, training=training)
     states[HEAD_EMBEDDINGS_STATE] = buffer
-    states[HEAD_COUNT_STATE] = tf.cast(
-        tf.reshape(new_count, tf.shape(count_in)), count_in.dtype)
+    states[HEAD_COUNT_STATE] = new_count
     return logits, states
 
   def initial_state_specs(

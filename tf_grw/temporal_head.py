@@ -246,13 +246,15 @@ class TemporalTransformerHead(tf_keras.layers.Layer):
       training: Python bool or None (dropout).
 
     Returns:
-      `(logits, new_buffer, new_count)`, `new_count` int32 `[B]` or `[1]`.
+      `(logits, new_buffer, new_count)`, `new_count` of `count`'s shape and
+      dtype.
     """
+    count_in = tf.convert_to_tensor(count)
     buffer = tf.cast(buffer, z.dtype)
     max_frames = buffer.shape[1]
     if max_frames is None:
       max_frames = tf.shape(buffer)[1]
-    count = tf.reshape(tf.cast(count, tf.int32), [-1])
+    count = tf.reshape(tf.cast(count_in, tf.int32), [-1])
     # A one-hot row at `count` (all zeros once the buffer is full).
     write = tf.one_hot(count, max_frames, dtype=z.dtype)[:, :, None]
     buffer = buffer * (1.0 - write) + write * z
@@ -263,6 +265,8 @@ class TemporalTransformerHead(tf_keras.layers.Layer):
     pooled = (tf.reduce_sum(encoded * weights, axis=1) /
               tf.reduce_sum(weights, axis=1))
     pooled = self.classifier_dropout(pooled, training=training)
+    new_count = tf.cast(tf.reshape(new_count, tf.shape(count_in)),
+                        count_in.dtype)
     return self.classifier(pooled), buffer, new_count
 
   def compute_output_shape(self, input_shape):
