@@ -137,6 +137,8 @@ def test_bad_arguments(kwargs, message):
 
 @pytest.fixture(scope="module")
 def stream_a0():
+  # Seeded so that every run trains the same weights (a failure repeats).
+  tf_keras.utils.set_random_seed(0)
   model = build_movinet_grw(
       "a0", num_classes=CLASSES,
       grw_endpoints=["stem", "block1",
@@ -177,14 +179,18 @@ def test_grw_metrics_and_total(stream_a0):
   results = {m.name: float(m.result()) for m in model.metrics}
   parts = ["grw_loss_stem", "grw_loss_block1_layer2", "grw_loss_block3_layer1"]
   assert set(parts + ["grw_loss"]) <= set(results)
-  # Unweighted losses, also for the weight-0 tap.
-  assert all(results[p] > 0 for p in parts), results
+  # Unweighted losses, also for the weight-0 tap (alpha > 0 keeps it off 0).
+  # The GRW-trained taps can reach an exactly ordered window (0.0 in
+  # float32), so they are only non-negative.
+  assert all(results[p] >= 0 for p in parts), results
+  assert results["grw_loss_block3_layer1"] > 0, results
   np.testing.assert_allclose(results["grw_loss"],
                              sum(results[p] for p in parts), rtol=1e-5)
   # The per-endpoint metric is the unweighted loss: weight * metric == loss.
-  stem_loss = float(model.losses[0])
-  np.testing.assert_allclose(stem_loss, 0.1 * results["grw_loss_stem"],
-                             rtol=1e-5)
+  losses = [float(l) for l in model.losses]
+  np.testing.assert_allclose(losses[:2], [0.1 * results[p] for p in parts[:2]],
+                             rtol=1e-5, atol=1e-7)
+  assert losses[2] == 0.0
 
 
 def test_grw_gradients_reach_backbone(stream_a0):
@@ -528,7 +534,10 @@ def test_fit_mirrored_strategy_lowers_loss():
   history = model.fit(x, y, batch_size=8, epochs=30, verbose=0).history
   assert {"loss", "accuracy", "grw_loss", "grw_loss_block1_layer2"} <= set(
       history)
-  assert all(v > 0 for v in history["grw_loss"])
+  # Training can drive a window to an exactly ordered 0.0 (float32); the
+  # untrained first epoch cannot be there.
+  assert history["grw_loss"][0] > 0
+  assert all(v >= 0 for v in history["grw_loss"])
   # The GRW losses are in the optimized loss: loss = CE + 0.1 * grw_loss.
   assert history["loss"][0] > 0.1 * history["grw_loss"][0] * 0.9
   # The GRW term dominates this loss and is noisy step to step: compare ends.
