@@ -43,6 +43,7 @@ from official.projects.movinet.modeling import movinet  # pylint: disable=g-impo
 from official.projects.movinet.modeling import movinet_model  # pylint: disable=g-import-not-at-top
 from tf_grw import export  # pylint: disable=g-import-not-at-top
 from tf_grw.datasets import airplanes  # pylint: disable=g-import-not-at-top
+from tf_grw import tflite_stream  # pylint: disable=g-import-not-at-top
 
 NUM_CLASSES = 3
 
@@ -135,7 +136,7 @@ def dir_size(path):
 
 def interleaved_latency(paths, clip, rounds, threads):
   """Median per-frame latency (ms) per model, models interleaved per round."""
-  runners = {k: export._TFLiteStream(p, threads)  # pylint: disable=protected-access
+  runners = {k: tflite_stream._TFLiteStream(p, threads)  # pylint: disable=protected-access
              for k, p in paths.items()}
   for runner in runners.values():
     runner.run(clip[:, :2])  # Warm-up.

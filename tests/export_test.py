@@ -147,6 +147,8 @@ def test_tflite_float_parity_frame_by_frame(model, float_tflite):
   from ai_edge_litert.interpreter import Interpreter  # pylint: disable=g-import-not-at-top
   signature = Interpreter(model_path=float_tflite).get_signature_list()
   assert list(signature) == ["serving_default"]
+  # Written atomically: no partial file is left beside it.
+  assert os.listdir(os.path.dirname(float_tflite)) == ["stream.tflite"]
   inputs, outputs = (set(signature["serving_default"][k])
                      for k in ("inputs", "outputs"))
   assert "image" in inputs and "logits" in outputs
