@@ -16,9 +16,7 @@ Transformer head.
 
 from typing import Any, Dict, List, Mapping, Optional, Sequence
 
-from absl import logging
 import tensorflow as tf
-from tensorflow.core.protobuf import trackable_object_graph_pb2
 import tf_keras
 
 from official.projects.movinet.modeling import movinet
@@ -36,10 +34,9 @@ from tf_grw.movinet_recipes import movinet_recipe
 from tf_grw.movinet_recipes import resolve_endpoints as _resolve_endpoints
 from tf_grw.movinet_recipes import valid_grw_endpoints
 from tf_grw.movinet_stream import MovinetTransformerStream
-from tf_grw.pretrained import _children
 from tf_grw.pretrained import _convertible
 from tf_grw.pretrained import _copy_variables
-from tf_grw.pretrained import _plan
+from tf_grw.pretrained import load_backbone_checkpoint
 from tf_grw.pretrained import PretrainedLoadReport
 from tf_grw.pretrained import resolve_checkpoint
 from tf_grw.temporal_head import head_init_states as _head_init_states
@@ -588,7 +585,7 @@ class MovinetGRWClassifier(tf_keras.Model):
     Returns:
       A `PretrainedLoadReport`; `str(report)` is a readable summary.
     """
-    path = resolve_checkpoint(checkpoint_path)
+    path = resolve_checkpoint(checkpoint_path)  # Fails before any build.
     ck_conv_type = checkpoint_conv_type or self.conv_type
     if ck_conv_type != self.conv_type and not _convertible(ck_conv_type,
                                                            self.conv_type):
@@ -596,21 +593,6 @@ class MovinetGRWClassifier(tf_keras.Model):
           "checkpoint_conv_type", f"None or '{self.conv_type}'"
           + (", '2plus1d' or '3d_2plus1d'" if "2plus1d" in self.conv_type
              else ""), checkpoint_conv_type)
-    reader = tf.train.load_checkpoint(path)
-    graph = trackable_object_graph_pb2.TrackableObjectGraph()
-    graph.ParseFromString(reader.get_tensor("_CHECKPOINTABLE_OBJECT_GRAPH"))
-    shapes = reader.get_variable_to_shape_map()
-
-    root = _children(graph, 0)
-    model_node = root.get("model")
-    model_children = (_children(graph, model_node) if model_node is not None
-                      else {})
-    backbone_node = model_children.get("_backbone", root.get("backbone"))
-    if backbone_node is None:
-      raise invalid_value(
-          "checkpoint_path", "a MoViNet checkpoint with `model/_backbone` "
-          "(tf.train.Checkpoint(model=MovinetClassifier)) or `backbone`",
-          checkpoint_path)
     # Load into this model, or into an official model of the checkpoint's
     # conv type whose weights are then converted into this one.
     if ck_conv_type == self.conv_type:
@@ -618,49 +600,19 @@ class MovinetGRWClassifier(tf_keras.Model):
     else:
       mirror = self._official_twin(ck_conv_type)
       backbone, head = mirror.backbone, _classifier_head(mirror)
-    report = PretrainedLoadReport(checkpoint=path)
-    plan = _plan(graph, backbone_node, backbone, shapes, reader, report)
-    problems = report.missing + [m[0] for m in report.mismatched]
-    if strict and problems:
-      report.head_note = "not attempted"
-      raise ValueError(
-          f"Checkpoint {path} does not fit the MoViNet-"
-          f"{self.model_id.upper()} backbone (causal={self.causal}, "
-          f"conv_type='{ck_conv_type}', se_type='{self.se_type}', "
-          f"use_positional_encoding={self.use_positional_encoding}): "
-          f"{len(report.missing)} variable(s) missing, "
-          f"{len(report.mismatched)} with other shapes, e.g. "
-          f"{problems[:3]}. A checkpoint of another conv type needs "
-          "`checkpoint_conv_type`; pass strict=False to load what matches.\n"
-          f"{report}")
-    head_node = model_children.get("layer_with_weights-1")
-    if self.head != "movinet":
-      report.head_note = "the Transformer head is not in MoViNet checkpoints"
-    elif head_node is None:
-      report.head_note = "no `model/layer_with_weights-1` in the checkpoint"
-    else:
-      head_report = PretrainedLoadReport(checkpoint=path)
-      head_plan = _plan(graph, head_node, head, shapes, reader, head_report)
-      if not head_report.missing and not head_report.mismatched:
-        plan.extend(head_plan)
-        report.loaded.extend(head_report.loaded)
-        report.unused.extend(head_report.unused)
-        report.head_loaded = True
-      else:
-        report.head_note = (
-            f"{len(head_report.missing)} head variable(s) missing, "
-            f"{len(head_report.mismatched)} of other shape, e.g. "
-            f"{(head_report.mismatched or head_report.missing)[:1]}")
-        report.unused.extend(sorted(
-            head_report.unused + [key for _, _, key in head_plan]))
-    for variable, value, _ in plan:
-      variable.assign(value)
+    report = load_backbone_checkpoint(
+        backbone, path, strict,
+        f"the MoViNet-{self.model_id.upper()} backbone (causal={self.causal}, "
+        f"conv_type='{ck_conv_type}', se_type='{self.se_type}', "
+        f"use_positional_encoding={self.use_positional_encoding})",
+        head=head if self.head == "movinet" else None,
+        head_note="the Transformer head is not in MoViNet checkpoints",
+        hint="A checkpoint of another conv type needs `checkpoint_conv_type`.")
     if mirror is not None:
       report.converted_from = ck_conv_type
       _copy_variables(backbone.weights, self.backbone.weights)
       if report.head_loaded:
         _copy_variables(head.weights, self.classifier_head.weights)
-    logging.info("%s", report)
     return report
 
   def _official_twin(self, conv_type):

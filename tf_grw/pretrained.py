@@ -2,8 +2,9 @@
 
 `MovinetGRWClassifier.inference_model` copies its trained weights into an
 official model (converting kernels between the `3d_2plus1d` and `2plus1d`
-layouts when asked), and `load_pretrained` walks an official Model Garden
-checkpoint's object graph beside our objects; this module holds both.
+layouts when asked), and the `load_pretrained` of the MoViNet and MobileNet
+GRW classifiers walk an official Model Garden checkpoint's object graph beside
+our objects (`load_backbone_checkpoint`); this module holds both.
 
 Reference: Goldman, Giryes, Satyanarayanan, "Smooth Regularization for
 Efficient Video Recognition", NeurIPS 2025, arXiv:2511.20928.
@@ -68,7 +69,7 @@ def _copy_variables(sources, targets):
 
 @dataclasses.dataclass
 class PretrainedLoadReport:
-  """What `MovinetGRWClassifier.load_pretrained` loaded and what it did not.
+  """What a `load_pretrained` / `load_backbone_checkpoint` loaded, and not.
 
   Attributes:
     checkpoint: the checkpoint prefix read.
@@ -176,13 +177,18 @@ def _plan(graph, node_id, obj, shapes, reader, report):
 
 def load_backbone_checkpoint(backbone, checkpoint_path: str, strict: bool,
                              description: str,
-                             head_note: str = "") -> PretrainedLoadReport:
-  """Loads a backbone from a Model Garden checkpoint, with a report.
+                             head=None,
+                             head_key: str = "layer_with_weights-1",
+                             head_note: str = "",
+                             hint: str = "") -> PretrainedLoadReport:
+  """Loads a backbone (and a classifier head) from a Model Garden checkpoint.
 
   The backbone is found at the checkpoint root's `backbone` (Model Garden's
   training checkpoints, `tf.train.Checkpoint(backbone=...)`) or at
-  `model/_backbone` / `model/backbone` (`tf.train.Checkpoint(model=...)`)
-  and matched by child name, as checkpoint restoration does.
+  `model/_backbone` / `model/backbone` (`tf.train.Checkpoint(model=...)`, as
+  the published MoViNet checkpoints are) and matched by child name, as
+  checkpoint restoration does. Checkpoint values the objects lack (optimizer
+  slots, a head of another size) are ignored and reported.
 
   Args:
     backbone: the Keras backbone to load into.
@@ -190,7 +196,12 @@ def load_backbone_checkpoint(backbone, checkpoint_path: str, strict: bool,
     strict: raise ValueError when a backbone variable is missing from the
       checkpoint or has another shape.
     description: the backbone, for the error message.
-    head_note: why no head is loaded (kept in the report).
+    head: a classifier head to load from `model/{head_key}`, all or nothing
+      (only when every one of its variables matches), or None.
+    head_key: the head's child name under `model` (the official
+      `MovinetClassifier`'s `ClassifierHead` is `layer_with_weights-1`).
+    head_note: why no head is loaded when `head` is None (kept in the report).
+    hint: a sentence for the strict error (e.g. which argument to change).
 
   Returns:
     A `PretrainedLoadReport`.
@@ -199,6 +210,7 @@ def load_backbone_checkpoint(backbone, checkpoint_path: str, strict: bool,
   reader = tf.train.load_checkpoint(path)
   graph = trackable_object_graph_pb2.TrackableObjectGraph()
   graph.ParseFromString(reader.get_tensor("_CHECKPOINTABLE_OBJECT_GRAPH"))
+  shapes = reader.get_variable_to_shape_map()
   root = _children(graph, 0)
   model_children = (_children(graph, root["model"]) if "model" in root
                     else {})
@@ -209,15 +221,40 @@ def load_backbone_checkpoint(backbone, checkpoint_path: str, strict: bool,
         "checkpoint_path", "a checkpoint with `backbone` or "
         "`model/_backbone` at its root", checkpoint_path)
   report = PretrainedLoadReport(checkpoint=path, head_note=head_note)
-  plan = _plan(graph, node, backbone, reader.get_variable_to_shape_map(),
-               reader, report)
-  if strict and (report.missing or report.mismatched):
+  plan = _plan(graph, node, backbone, shapes, reader, report)
+  problems = report.missing + [m[0] for m in report.mismatched]
+  if strict and problems:
     raise ValueError(
         f"Checkpoint {path} does not fit {description}: "
         f"{len(report.missing)} variable(s) missing, "
-        f"{len(report.mismatched)} with other shapes. Pass strict=False to "
-        f"load what matches.\n{report}")
+        f"{len(report.mismatched)} with other shapes, e.g. {problems[:3]}. "
+        f"{hint + ' ' if hint else ''}Pass strict=False to load what "
+        f"matches.\n{report}")
+  if head is not None:
+    plan.extend(_head_plan(graph, model_children.get(head_key), head_key,
+                           head, shapes, reader, report))
   for variable, value, _ in plan:
     variable.assign(value)
   logging.info("%s", report)
   return report
+
+
+def _head_plan(graph, node, head_key, head, shapes, reader, report):
+  """The head's (variable, value, key) list if all of it matches, else []."""
+  if node is None:
+    report.head_note = f"no `model/{head_key}` in the checkpoint"
+    return []
+  head_report = PretrainedLoadReport(checkpoint=report.checkpoint)
+  plan = _plan(graph, node, head, shapes, reader, head_report)
+  if head_report.missing or head_report.mismatched:
+    report.head_note = (
+        f"{len(head_report.missing)} head variable(s) missing, "
+        f"{len(head_report.mismatched)} of other shape, e.g. "
+        f"{(head_report.mismatched or head_report.missing)[:1]}")
+    report.unused.extend(sorted(
+        head_report.unused + [key for _, _, key in plan]))
+    return []
+  report.loaded.extend(head_report.loaded)
+  report.unused.extend(head_report.unused)
+  report.head_loaded = True
+  return plan
