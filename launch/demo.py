@@ -220,7 +220,7 @@ def main(argv):
   traj_path = trajectories.plot_trajectories(
       embeddings, os.path.join(out, "trajectories.png"),
       class_names=list(airplanes.CLASS_NAMES),
-      title=f"Per-frame features of test clips ("
+      title="Per-frame features of test clips ("
             + ", ".join(f"{a}: '{p}'" for a, p in probes.items())
             + f"), PCA (seed {FLAGS.seed})")
   curve_path = trajectories.plot_training_curves(

@@ -48,7 +48,6 @@ def test_two_group_optimizer_equals_separate_adams():
       tf_keras.optimizers.legacy.Adam(two_group_optimizer.ScaledSchedule(1e-3, 0.1)))
   head_ref_opt = tf_keras.optimizers.legacy.Adam(1e-3)
   body_ref_opt = tf_keras.optimizers.legacy.Adam(1e-4)
-  rng = np.random.default_rng(0)
   for scale in (1.0, 3.0, 0.5):
     grads = np.array([[0.3, -2.0], [0.3, -2.0]]) * scale
     optimizer.apply_gradients(_pairs(grads, [head_var, body_var]))

@@ -25,7 +25,7 @@ Two exact algorithms, neither of which builds permuted copies of the input:
 import functools
 import itertools
 import math
-from typing import Optional, Tuple
+from typing import Tuple
 
 import numpy as np
 import tensorflow as tf
