@@ -59,11 +59,13 @@ def test_invalid_arguments():
   with pytest.raises(ValueError, match=re.escape(
       "Expected a [videos * num_views, classes] array with num_views=2")):
     evaluation.average_views(np.zeros([3, 3]), 2)
-  with pytest.raises(ValueError, match=_error(
-      "labels", "class indices in [0, 3)", "<labels from 0 to 3>")):
+  with pytest.raises(ValueError, match=re.escape(
+      "Invalid value received for argument `labels`. Expected class indices "
+      "in [0, 3). Received: labels=<labels from 0 to 3>")):
     evaluation.classification_report(np.zeros([2, 3]), [0, 3])
-  with pytest.raises(ValueError, match=_error(
-      "labels", "one label per video (2)", "<3 labels>")):
+  with pytest.raises(ValueError, match=re.escape(
+      "Invalid value received for argument `labels`. Expected one label per "
+      "video (2). Received: labels=<3 labels>")):
     evaluation.classification_report(np.zeros([2, 3]), [0, 1, 2])
 
 

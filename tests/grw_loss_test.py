@@ -260,14 +260,14 @@ _Z = np.zeros((2, 6, 3), np.float32)
      r"argument `window`\. Expected an integer >= 3\. Received: window=4\.0"),
     (dict(embeddings=_Z, window=7),
      r"argument `embeddings`\. Expected at least window=7 steps on axis 1\. "
-     r"Received: embeddings='<tensor of shape \(2, 6, 3\)>'"),
+     r"Received: embeddings=<tensor of shape \(2, 6, 3\)>"),
     (dict(embeddings=np.zeros((6, 3), np.float32), window=3),
      r"argument `embeddings`\. Expected a tensor of rank 3 with shape "
-     r"\[batch, steps, channels\]\. Received: embeddings='<tensor of shape "
-     r"\(6, 3\)>'"),
+     r"\[batch, steps, channels\]\. Received: embeddings=<tensor of shape "
+     r"\(6, 3\)>"),
     (dict(embeddings=np.zeros((2, 6, 3), np.int32), window=3),
      r"argument `embeddings`\. Expected a floating-point tensor\. "
-     r"Received: embeddings='<tensor of dtype int32>'"),
+     r"Received: embeddings=<tensor of dtype int32>"),
     (dict(embeddings=_Z, window=3, orderings="random"),
      r"argument `orderings`\. Expected one of 'exact', 'sampled'\. "
      r"Received: orderings='random'"),

@@ -1,5 +1,7 @@
 """Tests of `tf_grw.movinet_stream` (the Transformer-head MoViNet stream model)."""
 
+import re
+
 import numpy as np
 import pytest
 
@@ -40,13 +42,18 @@ def test_refuses_bad_backbones_inputs_and_sizes(model):
   backbone = movinet.Movinet(model_id="a0", causal=True,
                              use_external_states=False)
   head = TemporalTransformerHead(num_classes=3, embed_dim=8, num_heads=2)
-  with pytest.raises(ValueError, match="use_external_states=True"):
+  with pytest.raises(ValueError, match=re.escape(
+      "use_external_states=True. Received: backbone=<Movinet without "
+      "external states>")):
     MovinetTransformerStream(backbone, head, max_frames=4)
   stream = model.inference_model(streaming=True, max_frames=4)
   with pytest.raises(ValueError, match="argument `max_frames`"):
     MovinetTransformerStream(stream.backbone, stream.temporal_head, 0)
   states = stream.init_states([1, 1, 32, 32, 3])
-  with pytest.raises(ValueError, match="one frame per call"):
+  with pytest.raises(ValueError, match=r"one frame per call: .* Received: "
+                     r"inputs=<image of shape \(1, 2, "):
     stream({**states, "image": _frames(2)})
-  with pytest.raises(ValueError, match="stream states and 'image'"):
+  with pytest.raises(ValueError, match=re.escape(
+      "stream states and 'image'")) as info:
     stream({"image": _frames(1)})
+  assert "Received: inputs=<dict with keys ['image']...>" in str(info.value)

@@ -67,8 +67,8 @@ def test_plots_are_written(tmp_path):
 
 @pytest.mark.parametrize("bad,message", [
     (np.zeros((3, 2, 4)), r"argument `embeddings`\. Expected an array "
-     r"\[clips, frames >= 3, channels\]\. Received: embeddings='<array of "
-     r"shape \(3, 2, 4\)>'"),
+     r"\[clips, frames >= 3, channels\]\. Received: embeddings=<array of "
+     r"shape \(3, 2, 4\)>"),
     (np.full((2, 4, 3), np.nan), r"Expected finite values"),
 ])
 def test_errors(bad, message):

@@ -1,6 +1,24 @@
 """Keras-style errors for invalid arguments, shared by every public entry."""
 
 
+class Described:
+  """A received value shown by a short description, as Keras shows tensors.
+
+  Pass one as `value` to `invalid_value` when the value itself is too large
+  or too opaque to print:
+
+  >>> str(invalid_value("clip", "a clip [N, H, W, 3]",
+  ...                   Described("<array of shape (4, 4)>")))
+  'Invalid value received for argument `clip`. Expected a clip [N, H, W, 3]. Received: clip=<array of shape (4, 4)>'
+  """
+
+  def __init__(self, text: str):
+    self.text = text
+
+  def __repr__(self) -> str:
+    return self.text
+
+
 def invalid_value(argument: str, expected: str, value) -> ValueError:
   """Builds the project's standard error for a bad argument.
 

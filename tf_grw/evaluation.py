@@ -26,6 +26,7 @@ from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple
 import numpy as np
 import tensorflow as tf
 
+from tf_grw.errors import Described
 from tf_grw.errors import invalid_value
 
 __all__ = [
@@ -100,7 +101,7 @@ def average_views(logits, num_views: int) -> np.ndarray:
   if logits.ndim != 2 or logits.shape[0] % num_views:
     raise invalid_value(
         "logits", f"a [videos * num_views, classes] array with num_views="
-        f"{num_views}", f"<array of shape {logits.shape}>")
+        f"{num_views}", Described(f"<array of shape {logits.shape}>"))
   return logits.reshape(-1, num_views, logits.shape[-1]).mean(axis=1)
 
 
@@ -146,7 +147,7 @@ def classification_report(logits,
   if labels.shape[0] != logits.shape[0]:
     raise invalid_value(
         "labels", f"one label per video ({logits.shape[0]})",
-        f"<{labels.shape[0]} labels>")
+        Described(f"<{labels.shape[0]} labels>"))
   num_classes = logits.shape[-1] if num_classes is None else num_classes
   num_classes = _check_positive_int("num_classes", num_classes)
   if logits.shape[-1] != num_classes:
@@ -154,7 +155,8 @@ def classification_report(logits,
                         f"({logits.shape[-1]})", num_classes)
   if labels.size and (labels.min() < 0 or labels.max() >= num_classes):
     raise invalid_value("labels", f"class indices in [0, {num_classes})",
-                        f"<labels from {labels.min()} to {labels.max()}>")
+                        Described(f"<labels from {labels.min()} to "
+                                  f"{labels.max()}>"))
   k = min(top_k, num_classes)
   predictions = logits.argmax(axis=-1)
   # Stable ranking: ties go to the lower class index, as argmax.
@@ -242,7 +244,7 @@ def stream_logits(stream_model,
   num_frames = video.shape[1]
   if not num_frames:
     raise invalid_value("video", "a [B, T, H, W, 3] tensor with T >= 1 known",
-                        f"<tensor of shape {video.shape}>")
+                        Described(f"<tensor of shape {video.shape}>"))
   logits = None
   states = dict(states)
   for start in range(0, num_frames, frames_per_step):

@@ -53,9 +53,9 @@ import tensorflow as tf
 import tf_keras
 
 from official.projects.movinet.modeling import movinet_model
+from tf_grw.errors import Described
 from tf_grw.errors import invalid_value
 from tf_grw.inference_model import _conv_type_error
-from tf_grw.inference_model import _Described
 from tf_grw.inference_model import _describe
 from tf_grw.inference_model import ClipsLike
 from tf_grw.inference_model import convert_to_2plus1d
@@ -249,7 +249,7 @@ def _saved_model_stream_source(path, image_size, tmp_dir) -> _StreamSource:
   if _graph_op_types(fn) & _FLEX_ONLY_OPS:
     raise _conv_type_error(
         "model_or_saved_model_path",
-        _Described(f"<SavedModel {path!r} with ops "
+        Described(f"<SavedModel {path!r} with ops "
                    f"{sorted(_graph_op_types(fn) & _FLEX_ONLY_OPS)}>"))
   image_spec = specs[IMAGE]
   state_specs = {k: v for k, v in specs.items() if k != IMAGE}
@@ -262,7 +262,7 @@ def _saved_model_stream_source(path, image_size, tmp_dir) -> _StreamSource:
         "(image [1, 1, H, W, 3] and fully defined states), as from "
         "`export_saved_model(model, path, streaming=True, image_size=(H, W), "
         "num_frames=1, batch_size=1)`, or the Keras model itself",
-        _Described(f"<SavedModel {path!r} with image input "
+        Described(f"<SavedModel {path!r} with image input "
                    f"{image_spec.shape}>"))
   saved_size = tuple(int(s) for s in image_spec.shape[2:4])
   if image_size is not None and tuple(image_size) != saved_size:
@@ -447,7 +447,7 @@ def export_tflite(model_or_saved_model_path,
           raise invalid_value(
               "representative_clips", f"clips of frame size "
               f"{tuple(source.image_size)}",
-              _Described(f"<clip of shape {clip.shape}>"))
+              Described(f"<clip of shape {clip.shape}>"))
       dataset = _representative_dataset(source, clips)
     content = _convert(source.saved_model_dir, quantization, dataset,
                        float_pooling)

@@ -30,6 +30,7 @@ from typing import Tuple
 import numpy as np
 import tensorflow as tf
 
+from tf_grw.errors import Described
 from tf_grw.errors import invalid_value as _invalid
 
 __all__ = ["grw_loss", "grw_window_losses", "DEFAULT_MAX_TABLE_WINDOW"]
@@ -224,17 +225,17 @@ def check_args(embeddings, window, alpha, orderings, num_orderings,
   dtype = tf.as_dtype(embeddings.dtype)
   if not dtype.is_floating:
     raise _invalid("embeddings", "a floating-point tensor",
-                   f"<tensor of dtype {dtype.name}>")
+                   Described(f"<tensor of dtype {dtype.name}>"))
   rank = embeddings.shape.rank
   if rank != 3:
     raise _invalid("embeddings",
                    "a tensor of rank 3 with shape [batch, steps, channels]",
-                   f"<tensor of shape {embeddings.shape}>")
+                   Described(f"<tensor of shape {embeddings.shape}>"))
   steps = embeddings.shape[1]
   if steps is not None and steps < window:
     raise _invalid("embeddings",
                    f"at least window={window} steps on axis 1",
-                   f"<tensor of shape {embeddings.shape}>")
+                   Described(f"<tensor of shape {embeddings.shape}>"))
   return alpha_value
 
 

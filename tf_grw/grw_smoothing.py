@@ -6,6 +6,7 @@ import weakref
 import tensorflow as tf
 import tf_keras
 
+from tf_grw.errors import Described
 from tf_grw.errors import invalid_value
 from tf_grw.grw_loss import check_args
 from tf_grw.grw_loss import DEFAULT_MAX_TABLE_WINDOW
@@ -146,12 +147,12 @@ class GRWSmoothing(tf_keras.layers.Layer):
       raise invalid_value(
          "inputs", "a tensor of rank 3 [batch, steps, channels] or rank 5 "
           "[batch, steps, height, width, channels]",
-          f"<tensor of shape {input_shape}>")
+          Described(f"<tensor of shape {input_shape}>"))
     steps = input_shape[1]
     if steps is not None and steps < self.window:
       raise invalid_value(
          "inputs", f"at least window={self.window} steps on axis 1",
-          f"<tensor of shape {input_shape}>")
+          Described(f"<tensor of shape {input_shape}>"))
     if self.norm is not None:
       self.norm.build(tf.TensorShape([None, input_shape[-1]]))
     super().build(input_shape)

@@ -42,6 +42,7 @@ import tf_keras
 
 from official.projects.movinet.modeling import movinet
 from official.projects.movinet.modeling import movinet_model
+from tf_grw.errors import Described
 from tf_grw.errors import invalid_value
 from tf_grw.pretrained import _copy_variables
 
@@ -60,21 +61,12 @@ PathLike = Union[str, os.PathLike]
 ClipsLike = Union[np.ndarray, tf.Tensor, Iterable[Any]]
 
 
-class _Described:
-  """A value whose repr is a short description (for error messages)."""
 
-  def __init__(self, text: str):
-    self.text = text
-
-  def __repr__(self) -> str:
-    return self.text
-
-
-def _describe(model) -> _Described:
+def _describe(model) -> Described:
   conv_type = getattr(getattr(model, "backbone", None), "conv_type", None)
   if conv_type is not None:
-    return _Described(f"<{type(model).__name__} conv_type='{conv_type}'>")
-  return _Described(f"<{type(model).__name__} object>")
+    return Described(f"<{type(model).__name__} conv_type='{conv_type}'>")
+  return Described(f"<{type(model).__name__} object>")
 
 
 def _conv_type_error(argument: str, received) -> ValueError:

@@ -40,6 +40,7 @@ import tensorflow as tf
 import tf_keras
 
 from official.vision.ops import preprocess_ops
+from tf_grw.errors import Described
 from tf_grw.errors import invalid_value
 from tf_grw.grw_endpoints import canonical_entry
 from tf_grw.grw_endpoints import make_grw_layers
@@ -242,7 +243,7 @@ class MobilenetVideoClassifier(tf_keras.Model):
     video = tf.convert_to_tensor(video)
     if video.shape.rank != 5:
       raise invalid_value("inputs", "a video of shape [B, T, H, W, 3]",
-                          f"<tensor of shape {video.shape}>")
+                          Described(f"<tensor of shape {video.shape}>"))
     shape = tf.shape(video)
     batch, frames = shape[0], shape[1]
     flat = tf.reshape(video, tf.concat([[-1], shape[2:]], axis=0))

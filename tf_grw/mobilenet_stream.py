@@ -13,6 +13,7 @@ from typing import Dict, Mapping, Sequence
 import tensorflow as tf
 import tf_keras
 
+from tf_grw.errors import Described
 from tf_grw.errors import invalid_value
 from tf_grw.temporal_head import HEAD_COUNT_STATE
 from tf_grw.temporal_head import HEAD_EMBEDDINGS_STATE
@@ -86,12 +87,14 @@ class MobilenetVideoStream(tf_keras.Model):
       raise invalid_value(
           "inputs", f"a dict with the stream states and 'image' (keys "
           f"{names}; start from `init_states`)",
-          f"<{type(inputs).__name__}>" if not isinstance(inputs, Mapping)
-          else f"<dict with keys {sorted(inputs)}>")
+          Described(f"<dict with keys {sorted(inputs)}>"
+                    if isinstance(inputs, Mapping)
+                    else f"<{type(inputs).__name__}>"))
     image = tf.convert_to_tensor(inputs["image"])
     if image.shape.rank != 5 or image.shape[1] not in (None, 1):
       raise invalid_value("inputs", "one frame per call: image of shape "
-                          "[B, 1, H, W, 3]", f"<image of shape {image.shape}>")
+                          "[B, 1, H, W, 3]",
+                          Described(f"<image of shape {image.shape}>"))
     model = self.classifier
     frame = model.normalize(image[:, 0])
     states = {}

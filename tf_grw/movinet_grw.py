@@ -22,6 +22,7 @@ import tf_keras
 from official.projects.movinet.modeling import movinet
 from official.projects.movinet.modeling import movinet_layers
 from official.projects.movinet.modeling import movinet_model
+from tf_grw.errors import Described
 from tf_grw.errors import invalid_value
 from tf_grw.grw_endpoints import canonical_entry as _canonical_entry
 from tf_grw.grw_endpoints import make_grw_layers
@@ -737,7 +738,8 @@ def _image(inputs):
     if states or "image" not in inputs:
       raise invalid_value(
           "inputs", "a video tensor or {'image': video} (stream states go to "
-          "`inference_model(streaming=True)`)", f"<dict with keys "
-          f"{sorted(inputs)[:4]}{'...' if len(inputs) > 4 else ''}>")
+          "`inference_model(streaming=True)`)", Described(
+              f"<dict with keys {sorted(inputs)[:4]}"
+              f"{'...' if len(inputs) > 4 else ''}>"))
     return inputs["image"]
   return inputs

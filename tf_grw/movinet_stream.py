@@ -9,6 +9,7 @@ from typing import Dict, Mapping, Sequence
 import tensorflow as tf
 import tf_keras
 
+from tf_grw.errors import Described
 from tf_grw.errors import invalid_value
 from tf_grw.temporal_head import HEAD_COUNT_STATE
 from tf_grw.temporal_head import HEAD_EMBEDDINGS_STATE
@@ -64,7 +65,8 @@ class MovinetTransformerStream(tf_keras.Model):
     super().__init__(**kwargs)
     if not backbone.use_external_states:
       raise invalid_value("backbone", "a Movinet with use_external_states="
-                          "True", "<Movinet without external states>")
+                          "True",
+                          Described("<Movinet without external states>"))
     if isinstance(max_frames, bool) or not isinstance(max_frames, int) or (
         max_frames < 1):
       raise invalid_value("max_frames", "a positive integer", max_frames)
@@ -78,8 +80,9 @@ class MovinetTransformerStream(tf_keras.Model):
       raise invalid_value(
           "inputs", f"a dict with the stream states and 'image' (keys "
           f"{list(keys)} at least; start from `init_states`)",
-          f"<{type(inputs).__name__}>" if not isinstance(inputs, Mapping)
-          else f"<dict with keys {sorted(inputs)[:4]}...>")
+          Described(f"<dict with keys {sorted(inputs)[:4]}...>"
+                    if isinstance(inputs, Mapping)
+                    else f"<{type(inputs).__name__}>"))
     inputs = dict(inputs)
     buffer = inputs.pop(HEAD_EMBEDDINGS_STATE)
     count_in = tf.convert_to_tensor(inputs.pop(HEAD_COUNT_STATE))
@@ -87,14 +90,15 @@ class MovinetTransformerStream(tf_keras.Model):
     if frames is not None and frames != 1:
       raise invalid_value("inputs", "one frame per call: image of shape "
                           "[B, 1, H, W, 3]",
-                          f"<image of shape {inputs['image'].shape}>")
+                          Described(
+                              f"<image of shape {inputs['image'].shape}>"))
     endpoints, states = self.backbone(inputs, training=training)
     features = tf.reduce_mean(endpoints["head"], axis=[2, 3])  # [B, 1, C]
     z = self.temporal_head.embed(features)  # [B, 1, E]
     if buffer.shape[1] not in (None, self.max_frames):
       raise invalid_value(
           "inputs", f"a state_head_embeddings buffer of {self.max_frames} "
-          "frames", f"<buffer of shape {buffer.shape}>")
+          "frames", Described(f"<buffer of shape {buffer.shape}>"))
     logits, buffer, new_count = self.temporal_head.step(
         buffer, count_in, z, training=training)
     states[HEAD_EMBEDDINGS_STATE] = buffer

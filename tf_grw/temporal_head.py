@@ -16,6 +16,7 @@ from typing import Optional
 import tensorflow as tf
 import tf_keras
 
+from tf_grw.errors import Described
 from tf_grw.errors import invalid_value
 
 __all__ = ["TemporalTransformerHead", "sinusoidal_positions",
@@ -186,7 +187,7 @@ class TemporalTransformerHead(tf_keras.layers.Layer):
     if input_shape.rank != 3 or input_shape[-1] is None:
       raise invalid_value(
           "inputs", "a tensor of shape [batch, frames, channels] with known "
-          "channels", f"<tensor of shape {input_shape}>")
+          "channels", Described(f"<tensor of shape {input_shape}>"))
     super().build(input_shape)
 
   def embed(self, inputs):

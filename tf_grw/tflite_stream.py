@@ -24,8 +24,8 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 import numpy as np
 import tensorflow as tf
 
+from tf_grw.errors import Described
 from tf_grw.errors import invalid_value
-from tf_grw.inference_model import _Described
 from tf_grw.inference_model import ClipsLike
 from tf_grw.inference_model import IMAGE
 from tf_grw.inference_model import inference_keras_model
@@ -62,7 +62,7 @@ def as_clips(clips, argument: str) -> List[np.ndarray]:
     raise invalid_value(
         argument, "a non-empty clip [N, H, W, 3], batch [B, N, H, W, 3] or "
         "list of them (float in [0, 1], or uint8)",
-        _Described(f"<{type(clips).__name__} of shape "
+        Described(f"<{type(clips).__name__} of shape "
                    f"{getattr(clips, 'shape', '?')}>"))
   return out
 
@@ -128,7 +128,7 @@ class _TFLiteStream:
     if tuple(clip.shape[2:]) != self.image_shape[2:]:
       raise invalid_value(
           argument, f"frames of shape {self.image_shape[2:]} (the TF Lite "
-          "model's image input)", _Described(f"<clip of shape {clip.shape}>"))
+          "model's image input)", Described(f"<clip of shape {clip.shape}>"))
     states = self.init_states()
     logits, latencies = [], []
     for t in range(clip.shape[1]):
@@ -157,8 +157,7 @@ def run_tflite_stream(path: PathLike, clip: ClipsLike,
   clips = as_clips(clip, "clip")
   if len(clips) != 1:
     raise invalid_value("clip", "a single clip [N, H, W, 3] or "
-                        "[1, N, H, W, 3]", _Described(
-                            f"<{len(clips)} clips>"))
+                        "[1, N, H, W, 3]", Described(f"<{len(clips)} clips>"))
   return _TFLiteStream(path, num_threads).run(clips[0], "clip")[0]
 
 

@@ -14,6 +14,7 @@ from typing import Dict, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
 
+from tf_grw.errors import Described
 from tf_grw.errors import invalid_value
 
 __all__ = ["pca_project", "smoothness_stats", "plot_trajectories",
@@ -25,10 +26,10 @@ def _check_embeddings(embeddings) -> np.ndarray:
   if z.ndim != 3 or z.shape[1] < 3 or z.shape[2] < 1 or z.shape[0] < 1:
     raise invalid_value(
         "embeddings", "an array [clips, frames >= 3, channels]",
-        f"<array of shape {z.shape}>")
+        Described(f"<array of shape {z.shape}>"))
   if not np.all(np.isfinite(z)):
     raise invalid_value("embeddings", "finite values",
-                        "<array with NaN or inf>")
+                        Described("<array with NaN or inf>"))
   return z
 
 

@@ -124,6 +124,7 @@ import numpy as np
 import tensorflow as tf
 import tqdm
 
+from tf_grw.errors import Described
 from tf_grw.errors import invalid_value
 
 __all__ = [
@@ -184,21 +185,12 @@ _MANIFEST_VERSION = 1
 _SPLIT_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
 
-class _Described:
-  """Prints as a short description in error messages (repr without quotes)."""
 
-  def __init__(self, text: str):
-    self.text = text
-
-  def __repr__(self) -> str:
-    return self.text
-
-
-def _short(value) -> _Described:
+def _short(value) -> Described:
   r = reprlib.Repr()
   r.maxdict = r.maxlist = r.maxtuple = 6
   r.maxstring = r.maxother = 80
-  return _Described(r.repr(value))
+  return Described(r.repr(value))
 
 
 # ---------------------------------------------------------------------------
@@ -1204,7 +1196,7 @@ def prepare_records(
   if unknown:
     labels = sorted({e.label for e in unknown})
     raise invalid_value(
-        "entries", "every label to be a class of `label_map`", _Described(
+        "entries", "every label to be a class of `label_map`", Described(
             f"<{len(unknown)} entries with labels not in label_map: "
             f"{_short(labels)!r}>"))
   if os.path.exists(output_dir) and not os.path.isdir(output_dir):
