@@ -74,7 +74,8 @@ def define_flags():
   flags.DEFINE_integer("steps_per_epoch", None, "Steps per epoch (default: "
                        "trainer.steps_per_loop).")
   flags.DEFINE_integer("validation_steps", None, "Validation steps (default: "
-                       "trainer.validation_steps).")
+                       "trainer.validation_steps; the whole test split for "
+                       "--data=airplanes).")
   flags.DEFINE_integer("backup_every_steps", None, "Back up for resuming "
                        "every this many steps (default: every epoch).")
   flags.DEFINE_integer("seed", 0, "Seed of the airplane arrays.")
@@ -136,7 +137,7 @@ def write_airplanes_records(output_dir, num_train=1000, num_test=100,
   return paths
 
 
-def _airplane_datasets(params, strategy):
+def _airplane_datasets(params, seed):
   """(train, validation) datasets of airplane arrays, one-hot labels."""
   import tensorflow as tf  # pylint: disable=g-import-not-at-top
   from tf_grw.datasets import airplanes  # pylint: disable=g-import-not-at-top
@@ -153,16 +154,15 @@ def _airplane_datasets(params, strategy):
   for split, config in (("train", data), ("test", params.task.validation_data)):
     videos, labels = airplanes.generate_split(
         config.num_examples, frames, height,
-        airplanes.split_seed(FLAGS.seed, split))
+        airplanes.split_seed(seed, split))
     dataset = tf.data.Dataset.from_tensor_slices(
         (videos, tf.one_hot(labels, num_classes)))
     dataset = dataset.map(lambda v, y: (tf.cast(v, tf.float32) / 255.0, y))
     if split == "train":
-      dataset = dataset.shuffle(len(labels), seed=FLAGS.seed).repeat()
+      dataset = dataset.shuffle(len(labels), seed=seed).repeat()
     dataset = dataset.batch(config.global_batch_size,
                             drop_remainder=split == "train")
     datasets.append(dataset.with_options(options).prefetch(2))
-  del strategy
   return datasets
 
 
@@ -181,8 +181,22 @@ def _record_datasets(task, params):
 
 def run(params, model_dir, data="records", strategy_name="mirrored",
         epochs=None, steps_per_epoch=None, validation_steps=None,
-        backup_every_steps=None):
-  """Trains with `fit`; returns (model, history)."""
+        backup_every_steps=None, seed=0):
+  """Trains with `fit`; returns (model, history).
+
+  Args:
+    params: the experiment's `ExperimentConfig` (overrides applied).
+    model_dir: backups (`backup/`), TensorBoard logs, `final/` checkpoint and
+      `history.json`.
+    data: "records" (the experiment's TFRecords) or "airplanes".
+    strategy_name: one of "mirrored", "multi_worker_mirrored", "one_device".
+    epochs, steps_per_epoch: default from the trainer config
+      (`train_steps / steps_per_loop` epochs of `steps_per_loop` steps).
+    validation_steps: default `trainer.validation_steps` for records; the
+      whole test split for airplanes (it is finite and rendered whole).
+    backup_every_steps: backup frequency (default: every epoch).
+    seed: seed of the airplane arrays.
+  """
   import tensorflow as tf  # pylint: disable=g-import-not-at-top
   import tf_keras  # pylint: disable=g-import-not-at-top
   from official.core import task_factory  # pylint: disable=g-import-not-at-top
@@ -195,7 +209,8 @@ def run(params, model_dir, data="records", strategy_name="mirrored",
   trainer = params.trainer
   steps_per_epoch = steps_per_epoch or trainer.steps_per_loop
   epochs = epochs or max(1, math.ceil(trainer.train_steps / steps_per_epoch))
-  validation_steps = validation_steps or trainer.validation_steps
+  if data != "airplanes":
+    validation_steps = validation_steps or trainer.validation_steps
   if params.trainer.optimizer_config.ema is not None:
     logging.warning("fit.py ignores optimizer_config.ema (no EMA swap in "
                     "Keras fit); launch/train.py applies it.")
@@ -216,7 +231,7 @@ def run(params, model_dir, data="records", strategy_name="mirrored",
                                                      name="top_5_accuracy"),
         ])
   if data == "airplanes":
-    train_data, validation_data = _airplane_datasets(params, strategy)
+    train_data, validation_data = _airplane_datasets(params, seed)
   else:
     train_data, validation_data = _record_datasets(task, params)
   chief = _is_chief(strategy)
@@ -238,9 +253,11 @@ def run(params, model_dir, data="records", strategy_name="mirrored",
   final = tf.train.Checkpoint(model=model).save(
       os.path.join(log_dir, "final", "ckpt"))
   if chief:
-    with open(os.path.join(model_dir, "history.json"), "w") as f:
+    path = os.path.join(model_dir, "history.json")
+    with open(path + ".partial", "w") as f:
       json.dump({k: [float(x) for x in v] for k, v in history.history.items()},
                 f, indent=1)
+    os.replace(path + ".partial", path)
     logging.info("Saved %s", final)
   return model, history
 
@@ -262,7 +279,7 @@ def main(_):
       strategy_name=FLAGS.strategy, epochs=FLAGS.epochs,
       steps_per_epoch=FLAGS.steps_per_epoch,
       validation_steps=FLAGS.validation_steps,
-      backup_every_steps=FLAGS.backup_every_steps)
+      backup_every_steps=FLAGS.backup_every_steps, seed=FLAGS.seed)
 
 
 if __name__ == "__main__":
