@@ -151,8 +151,9 @@ def main(_):
     summary = dict(report.as_dict(), checkpoint=path, mode=mode,
                    ema=FLAGS.ema, experiment=FLAGS.experiment,
                    class_names=names)
-    with open(output, "w") as f:
+    with open(output + ".partial", "w") as f:
       json.dump(summary, f, indent=1)
+    os.replace(output + ".partial", output)  # Never a half-written report.
     logging.info("Wrote %s", output)
 
 

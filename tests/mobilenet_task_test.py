@@ -21,7 +21,7 @@ from tf_grw import experiments  # pylint: disable=unused-import
 from tf_grw import mobilenet_grw
 from tf_grw import mobilenet_task
 from tf_grw import task as grw_task
-from train_test import write_records  # tests/ is on sys.path under pytest.
+from video_fixtures import write_records  # tests/ is on sys.path under pytest.
 
 
 def _tiny_config(**task_overrides):

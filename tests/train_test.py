@@ -34,6 +34,7 @@ from official.core import task_factory
 from official.core import train_lib
 from official.core import train_utils
 from official.modeling import hyperparams
+from video_fixtures import write_records  # pylint: disable=g-bad-import-order
 
 _REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 _SMOKE = os.path.join(_REPO, "configs", "smoke_cpu.yaml")
@@ -46,23 +47,6 @@ def _load_train_module():
   module = importlib.util.module_from_spec(spec)
   spec.loader.exec_module(module)
   return module
-
-
-def write_records(path, num_clips=2, num_frames=6, size=32, seed=0):
-  """SequenceExamples: context `clip/label/index`, list `image/encoded`."""
-  rng = np.random.default_rng(seed)
-  with tf.io.TFRecordWriter(path) as writer:
-    for label in range(num_clips):
-      example = tf.train.SequenceExample()
-      example.context.feature["clip/label/index"].int64_list.value.append(
-          label)
-      frames = example.feature_lists.feature_list["image/encoded"]
-      for _ in range(num_frames):
-        image = rng.integers(0, 256, (size, size, 3), dtype=np.uint8)
-        frames.feature.add().bytes_list.value.append(
-            tf.io.encode_jpeg(image).numpy())
-      writer.write(example.SerializeToString())
-  return path
 
 
 @pytest.fixture(scope="module")
