@@ -181,7 +181,7 @@ def _record_datasets(task, params):
 
 def run(params, model_dir, data="records", strategy_name="mirrored",
         epochs=None, steps_per_epoch=None, validation_steps=None,
-        backup_every_steps=None, seed=0):
+        backup_every_steps=None, seed=0, strategy=None):
   """Trains with `fit`; returns (model, history).
 
   Args:
@@ -196,6 +196,7 @@ def run(params, model_dir, data="records", strategy_name="mirrored",
       whole test split for airplanes (it is finite and rendered whole).
     backup_every_steps: backup frequency (default: every epoch).
     seed: seed of the airplane arrays.
+    strategy: a `tf.distribute.Strategy` to use instead of `strategy_name`.
   """
   import tensorflow as tf  # pylint: disable=g-import-not-at-top
   import tf_keras  # pylint: disable=g-import-not-at-top
@@ -205,7 +206,7 @@ def run(params, model_dir, data="records", strategy_name="mirrored",
 
   if params.runtime.mixed_precision_dtype:
     performance.set_mixed_precision_policy(params.runtime.mixed_precision_dtype)
-  strategy = _strategy(strategy_name)
+  strategy = strategy or _strategy(strategy_name)
   trainer = params.trainer
   steps_per_epoch = steps_per_epoch or trainer.steps_per_loop
   epochs = epochs or max(1, math.ceil(trainer.train_steps / steps_per_epoch))

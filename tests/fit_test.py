@@ -1,7 +1,7 @@
 """Tests for launch/fit.py: a registered GRW experiment trained by Keras `fit`.
 
 A tiny `movinet_grw_airplanes` (8 frames of 32x32, 16 training and 10 test
-clips rendered in memory) trains two epochs of two steps under
+clips rendered in memory) trains two epochs of two steps under a 2-replica
 `MirroredStrategy`; a second call with three epochs resumes from the
 `BackupAndRestore` backup and trains only the third. The airplanes records
 writer is checked against the layout Model Garden's video input parses.
@@ -42,11 +42,24 @@ def _tiny_params():
                               "num_examples": 10, "global_batch_size": 4},
           "grw": {"window": 4},
           # Sync batch norm's collective ops clash with those of strategies
-          # that earlier tests in the same process created.
+          # that earlier tests in the same process created (as would the
+          # default all-reduce; see _two_cpu_strategy).
           "model": {"use_sync_bn": False},
       },
   }, is_strict=False)
   return params
+
+
+def _two_cpu_strategy():
+  """2 replicas on conftest's logical CPUs, reducing through one device.
+
+  `fit.py --strategy=mirrored` builds `MirroredStrategy()`, whose collective
+  all-reduce keys collide with those of strategies other tests created in
+  the same process ("Shape mismatch in the collective instance 100").
+  """
+  return tf.distribute.MirroredStrategy(
+      ["/cpu:0", "/cpu:1"],
+      cross_device_ops=tf.distribute.ReductionToOneDevice())
 
 
 @pytest.fixture(scope="module")
@@ -61,8 +74,10 @@ def test_fit_trains_logs_grw_and_resumes(fit, tmp_path):
   # The experiment's derived validation_steps (5 batches of 20) exceed this
   # test split; airplanes validation runs the whole split instead.
   assert params.trainer.validation_steps * 4 > 10
+  strategy = _two_cpu_strategy()
+  assert strategy.num_replicas_in_sync == 2
   _, history = fit.run(params, model_dir, data="airplanes", epochs=2,
-                       steps_per_epoch=2)
+                       steps_per_epoch=2, strategy=strategy)
   logs = history.history
   assert {"loss", "top_1_accuracy", "grw_loss", "grw_loss_block4_layer3",
           "val_loss", "val_top_1_accuracy"} <= set(logs)
@@ -78,7 +93,7 @@ def test_fit_trains_logs_grw_and_resumes(fit, tmp_path):
 
   # Rerun with one more epoch: BackupAndRestore resumes after epoch 2.
   _, resumed = fit.run(_tiny_params(), model_dir, data="airplanes", epochs=3,
-                       steps_per_epoch=2)
+                       steps_per_epoch=2, strategy=strategy)
   assert len(resumed.history["loss"]) == 1
   assert resumed.epoch == [2]
 
