@@ -210,7 +210,11 @@ def test_mirrored_strategy_gradient_equals_single_device():
   single_step = [b - w.numpy() for b, w in zip(before,
                                                single.trainable_weights)]
 
-  strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
+  # Reduction through one device: collective all-reduce keys of strategies
+  # in one test process can collide (see fit_test.py).
+  strategy = tf.distribute.MirroredStrategy(
+      ["/cpu:0", "/cpu:1"],
+      cross_device_ops=tf.distribute.ReductionToOneDevice())
   assert strategy.num_replicas_in_sync == 2
   with strategy.scope():
     mirrored = build()
