@@ -68,6 +68,7 @@ from tf_grw.inference_model import PathLike
 from tf_grw.inference_model import SIGNATURE_KEY
 from tf_grw.inference_model import stream_function
 from tf_grw.inference_model import whole_clip_function
+from tf_grw.quiet_logs import quiet_info_logs
 from tf_grw.tflite_stream import as_clips
 from tf_grw.tflite_stream import run_tflite_stream
 from tf_grw.tflite_stream import verify_tflite
@@ -122,7 +123,8 @@ def _save_module(model: tf_keras.Model, path: str,
   # itself would also trace every layer for Keras metadata (~10x slower).
   module = tf.Module()
   module.model_variables = list(model.variables)
-  tf.saved_model.save(module, path, signatures=signatures)
+  with quiet_info_logs():  # Signature renames, sharding times, asset paths.
+    tf.saved_model.save(module, path, signatures=signatures)
 
 
 def export_saved_model(model,
@@ -280,7 +282,8 @@ def _saved_model_stream_source(path, image_size, tmp_dir) -> _StreamSource:
   # E.g. Model Garden's bundled export: re-save `call` as `serving_default`.
   module = tf.Module()
   module.loaded = loaded
-  tf.saved_model.save(module, tmp_dir, signatures={SIGNATURE_KEY: fn})
+  with quiet_info_logs():
+    tf.saved_model.save(module, tmp_dir, signatures={SIGNATURE_KEY: fn})
   return _StreamSource(tmp_dir, step, init, saved_size)
 
 

@@ -17,13 +17,13 @@ Han, "TSM: Temporal Shift Module for Efficient Video Understanding", ICCV
 import re
 from typing import Dict, List
 
-from absl import logging
 import tensorflow as tf
 import tf_keras
 
 from official.vision.modeling.backbones import mobilenet
 from official.vision.modeling.layers import nn_blocks
 from tf_grw.errors import invalid_value
+from tf_grw.quiet_logs import quiet_info_logs
 
 __all__ = ["MODEL_IDS", "SHIFT_STATE", "make_backbone", "BlockChain",
            "check_model_id", "valid_grw_endpoints"]
@@ -37,16 +37,11 @@ _BLOCK_NAME = re.compile(r"^block_group_[a-z0-9]+_(\d+)$")
 def make_backbone(model_id, filter_size_scale, norm_momentum, norm_epsilon,
                    stochastic_depth_drop_rate, use_sync_bn,
                    kernel_regularizer=None) -> mobilenet.MobileNet:
-  # Model Garden logs one INFO line per block while building; keep them out
-  # of training logs (restored right after).
-  verbosity = logging.get_verbosity()
-  logging.set_verbosity(min(verbosity, logging.WARNING))
-  try:
+  # Model Garden logs one INFO line per block while building.
+  with quiet_info_logs():
     return _official_backbone(model_id, filter_size_scale, norm_momentum,
                               norm_epsilon, stochastic_depth_drop_rate,
                               use_sync_bn, kernel_regularizer)
-  finally:
-    logging.set_verbosity(verbosity)
 
 
 def _official_backbone(model_id, filter_size_scale, norm_momentum,
