@@ -7,11 +7,8 @@ on the same clips, whole or frame by frame. The EMA path reads the
 optimizer's averages instead of the raw weights.
 """
 
-import importlib.util
 import json
-import os
 import re
-import sys
 
 from absl import flags
 from absl.testing import flagsaver
@@ -22,20 +19,11 @@ import tensorflow as tf
 from official.core import exp_factory
 from official.core import task_factory
 import tf_grw.experiments  # pylint: disable=unused-import
+from launch_fixtures import load_launch_module  # pylint: disable=g-bad-import-order
 from video_fixtures import write_records  # pylint: disable=g-bad-import-order
 
-_REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 _EXPERIMENT = "movinet_grw_airplanes"
 _CLIPS = 3
-
-
-def _load_evaluate_module():
-  spec = importlib.util.spec_from_file_location(
-      "grw_launch_evaluate", os.path.join(_REPO, "launch", "evaluate.py"))
-  module = importlib.util.module_from_spec(spec)
-  sys.modules[spec.name] = module
-  spec.loader.exec_module(module)
-  return module
 
 
 def _override(records, ema=False):
@@ -58,7 +46,7 @@ def _params(records, ema=False):
 
 @pytest.fixture(scope="module")
 def evaluate():
-  return _load_evaluate_module()
+  return load_launch_module("evaluate")
 
 
 @pytest.fixture(scope="module")

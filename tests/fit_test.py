@@ -7,10 +7,8 @@ clips rendered in memory) trains two epochs of two steps under a 2-replica
 writer is checked against the layout Model Garden's video input parses.
 """
 
-import importlib.util
 import json
 import os
-import sys
 
 import numpy as np
 import pytest
@@ -18,18 +16,8 @@ import tensorflow as tf
 
 from official.core import exp_factory
 import tf_grw.experiments  # pylint: disable=unused-import
+from launch_fixtures import load_launch_module  # pylint: disable=g-bad-import-order
 
-_REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-
-
-def _load_fit_module():
-  spec = importlib.util.spec_from_file_location(
-      "grw_launch_fit", os.path.join(_REPO, "launch", "fit.py"))
-  module = importlib.util.module_from_spec(spec)
-  # Registered, so that autograph finds the source of its dataset functions.
-  sys.modules[spec.name] = module
-  spec.loader.exec_module(module)
-  return module
 
 
 def _tiny_params():
@@ -64,7 +52,7 @@ def _two_cpu_strategy():
 
 @pytest.fixture(scope="module")
 def fit():
-  return _load_fit_module()
+  return load_launch_module("fit")
 
 
 @pytest.mark.slow

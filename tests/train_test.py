@@ -15,7 +15,6 @@ head with GRW, two learning-rate groups and EMA.
 """
 
 import glob
-import importlib.util
 import json
 import os
 import shutil
@@ -34,19 +33,13 @@ from official.core import task_factory
 from official.core import train_lib
 from official.core import train_utils
 from official.modeling import hyperparams
+from launch_fixtures import load_launch_module  # pylint: disable=g-bad-import-order
+from launch_fixtures import REPO  # pylint: disable=g-bad-import-order
 from video_fixtures import write_records  # pylint: disable=g-bad-import-order
 
-_REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+_REPO = REPO
 _SMOKE = os.path.join(_REPO, "configs", "smoke_cpu.yaml")
 _EXPERIMENT = "movinet_grw_kinetics600"
-
-
-def _load_train_module():
-  spec = importlib.util.spec_from_file_location(
-      "grw_launch_train", os.path.join(_REPO, "launch", "train.py"))
-  module = importlib.util.module_from_spec(spec)
-  spec.loader.exec_module(module)
-  return module
 
 
 @pytest.fixture(scope="module")
@@ -145,7 +138,7 @@ def test_killed_run_left_intact_checkpoints_and_evaluates(killed_run,
               "grw_loss_embedding", "training_loss", "learning_rate"):
     assert tag in tags, sorted(tags)
 
-  train = _load_train_module()
+  train = load_launch_module("train")
   train.define_flags()
   with flagsaver.flagsaver():
     flags.FLAGS([
