@@ -87,10 +87,12 @@ def test_root_backbone_checkpoint_without_head(tmp_path):
   prefix = _save(tmp_path, backbone=source)
   target = _backbone(seed=2)
   report = load_backbone_checkpoint(target, prefix, True, "a Dense",
-                                    head_note="no head here")
+                                    head_note="no head here",
+                                    converted_from="2plus1d")
   assert _same(source, target)
   assert not report.head_loaded and report.head_note == "no head here"
-  assert "head not loaded: no head here" in str(report)
+  assert "(head not loaded: no head here; converted from 2plus1d)" in str(
+      report)
 
 
 def test_strict_mismatch_names_the_backbone_and_hint(tmp_path):

@@ -608,9 +608,9 @@ class MovinetGRWClassifier(tf_keras.Model):
         f"use_positional_encoding={self.use_positional_encoding})",
         head=head if self.head == "movinet" else None,
         head_note="the Transformer head is not in MoViNet checkpoints",
-        hint="A checkpoint of another conv type needs `checkpoint_conv_type`.")
+        hint="A checkpoint of another conv type needs `checkpoint_conv_type`.",
+        converted_from=ck_conv_type if mirror is not None else "")
     if mirror is not None:
-      report.converted_from = ck_conv_type
       _copy_variables(backbone.weights, self.backbone.weights)
       if report.head_loaded:
         _copy_variables(head.weights, self.classifier_head.weights)

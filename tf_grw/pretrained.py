@@ -180,7 +180,8 @@ def load_backbone_checkpoint(backbone, checkpoint_path: str, strict: bool,
                              head=None,
                              head_key: str = "layer_with_weights-1",
                              head_note: str = "",
-                             hint: str = "") -> PretrainedLoadReport:
+                             hint: str = "",
+                             converted_from: str = "") -> PretrainedLoadReport:
   """Loads a backbone (and a classifier head) from a Model Garden checkpoint.
 
   The backbone is found at the checkpoint root's `backbone` (Model Garden's
@@ -202,6 +203,8 @@ def load_backbone_checkpoint(backbone, checkpoint_path: str, strict: bool,
       `MovinetClassifier`'s `ClassifierHead` is `layer_with_weights-1`).
     head_note: why no head is loaded when `head` is None (kept in the report).
     hint: a sentence for the strict error (e.g. which argument to change).
+    converted_from: for the report: the checkpoint's conv type when `backbone`
+      is an official twin whose weights the caller converts afterwards.
 
   Returns:
     A `PretrainedLoadReport`.
@@ -220,7 +223,8 @@ def load_backbone_checkpoint(backbone, checkpoint_path: str, strict: bool,
     raise invalid_value(
         "checkpoint_path", "a checkpoint with `backbone` or "
         "`model/_backbone` at its root", checkpoint_path)
-  report = PretrainedLoadReport(checkpoint=path, head_note=head_note)
+  report = PretrainedLoadReport(checkpoint=path, head_note=head_note,
+                                converted_from=converted_from)
   plan = _plan(graph, node, backbone, shapes, reader, report)
   problems = report.missing + [m[0] for m in report.mismatched]
   if strict and problems:
