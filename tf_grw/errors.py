@@ -10,6 +10,10 @@ class Described:
   >>> str(invalid_value("clip", "a clip [N, H, W, 3]",
   ...                   Described("<array of shape (4, 4)>")))
   'Invalid value received for argument `clip`. Expected a clip [N, H, W, 3]. Received: clip=<array of shape (4, 4)>'
+
+  Reference (the project these errors serve): Goldman, Giryes,
+  Satyanarayanan, "Smooth Regularization for Efficient Video Recognition",
+  NeurIPS 2025, arXiv:2511.20928.
   """
 
   def __init__(self, text: str):
