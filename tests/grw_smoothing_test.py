@@ -67,6 +67,37 @@ def test_none_normalization_loss_is_plain_grw():
   assert float(layer.losses[0]) == pytest.approx(expected, rel=1e-6)
 
 
+def test_center_per_frame_loss_by_hand():
+  # Batch norm by hand, then the batch mean at each frame index removed.
+  x = _clip((4, 8, 5))
+  layer = GRWSmoothing(4, weight=1.0, center_per_frame=True)
+  layer(x, training=True)
+  flat = x.reshape(-1, 5).astype(np.float64)
+  normed = ((flat - flat.mean(0)) / np.sqrt(flat.var(0) + 1e-3)).reshape(
+      x.shape)
+  centered = normed - normed.mean(axis=0, keepdims=True)
+  expected = tf_grw.grw_loss(centered.astype(np.float32), 4, alpha=0.0)
+  assert float(layer.losses[0]) == pytest.approx(float(expected), rel=1e-5)
+
+
+def test_center_per_frame_ignores_a_shared_clock():
+  # A drift with the frame index shared by every clip (a "clock") changes the
+  # plain loss but not the centered one; centering over time instead of over
+  # the batch would fail the second assertion.
+  x = _clip((6, 8, 5), seed=1)
+  clock = 3.0 * np.arange(8, dtype=np.float32)[None, :, None] * np.ones(
+      (1, 1, 5), np.float32)
+
+  def loss(inputs, center):
+    layer = GRWSmoothing(8, weight=1.0, normalization="none", alpha=0.0,
+                         center_per_frame=center)
+    layer(inputs, training=True)
+    return float(layer.losses[0])
+
+  assert loss(x + clock, False) < 0.5 * loss(x, False)
+  assert loss(x + clock, True) == pytest.approx(loss(x, True), rel=1e-4)
+
+
 def test_no_loss_and_no_ops_at_inference():
   layer = GRWSmoothing(4)
   x = _clip()
@@ -142,8 +173,10 @@ def test_pruned_layer_is_detected():
 def test_config_round_trip():
   layer = GRWSmoothing(5, weight=0.3, alpha=0.2, normalization="layer_norm",
                        orderings="sampled", num_orderings=10, seed=4,
-                       metric_name="grw_block4", name="g")
+                       metric_name="grw_block4", center_per_frame=True,
+                       name="g")
   config = layer.get_config()
+  assert config["center_per_frame"] is True
   assert "effective_alpha" not in config and "autocast" not in config
   clone = GRWSmoothing.from_config(config)
   assert clone.get_config() == config
@@ -248,6 +281,8 @@ def test_mirrored_strategy_gradient_equals_single_device():
      r"Received: weight=-1"),
     (dict(window=4, alpha=-0.5), r"argument `alpha`\. Expected a float >= 0"),
     (dict(window=4, orderings="all"), r"argument `orderings`"),
+    (dict(window=4, center_per_frame="yes"), r"argument `center_per_frame`\. "
+     r"Expected a bool\. Received: center_per_frame='yes'"),
 ])
 def test_constructor_errors(kwargs, message):
   with pytest.raises(ValueError, match=message):

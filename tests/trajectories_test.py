@@ -85,3 +85,25 @@ def test_num_components_error():
 def test_docstring_examples():
   result = doctest.testmod(sys.modules["tf_grw.trajectories"])
   assert result.attempted > 0 and result.failed == 0
+
+
+def test_clock_share_is_r2_of_a_frame_index_regression():
+  # Independent route: least squares of the features on a one-hot frame-index
+  # design; the variance it explains over the total is the clock share.
+  rng = np.random.default_rng(3)
+  clips, frames, channels = 7, 5, 4
+  z = (rng.normal(size=(clips, frames, channels))
+       + 2.0 * rng.normal(size=(1, frames, channels)))
+  design = np.tile(np.eye(frames), (clips, 1))
+  flat = z.reshape(-1, channels)
+  coef, *_ = np.linalg.lstsq(design, flat, rcond=None)
+  residual = np.sum((flat - design @ coef) ** 2)
+  total = np.sum((flat - flat.mean(0)) ** 2)
+  expected = 1.0 - residual / total
+  assert trajectories.clock_share(z) == pytest.approx(expected, rel=1e-10)
+  assert 0.3 < expected < 1.0  # The drift is there but is not everything.
+  # A shared clock added to clips raises the share; per-clip offsets lower it.
+  clock = np.linspace(0, 10, frames)[None, :, None]
+  assert trajectories.clock_share(z + clock) > expected
+  offsets = 10.0 * rng.normal(size=(clips, 1, channels))
+  assert trajectories.clock_share(z + offsets) < expected

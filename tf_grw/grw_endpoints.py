@@ -27,7 +27,7 @@ __all__ = ["GRW_KEYS", "TOTAL_METRIC", "GRWSpec", "canonical_entry", "resolve_gr
 # The name of the metric that sums every tap's unweighted loss.
 TOTAL_METRIC = "grw_loss"
 GRW_KEYS = ("window", "weight", "alpha", "normalization", "orderings",
-            "num_orderings", "seed")
+            "num_orderings", "seed", "center_per_frame")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -41,6 +41,7 @@ class GRWSpec:
   orderings: str
   num_orderings: int
   seed: int
+  center_per_frame: bool = False
 
 
 def canonical_entry(entry) -> Union[str, Dict[str, Any]]:
@@ -129,6 +130,7 @@ def make_grw_layers(specs: Sequence[GRWSpec],
           window=spec.window, weight=spec.weight, alpha=spec.alpha,
           normalization=spec.normalization, orderings=spec.orderings,
           num_orderings=spec.num_orderings, seed=spec.seed,
+          center_per_frame=spec.center_per_frame,
           metric_name=f"{metric_prefix}_{spec.endpoint}",
           name=f"grw_{spec.endpoint}")
       for spec in specs

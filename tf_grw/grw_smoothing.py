@@ -50,6 +50,15 @@ class GRWSmoothing(tf_keras.layers.Layer):
   rotating-airplane toy task, alpha=0.5 on batch-normalized embeddings cost 8
   accuracy points while alpha=0 gained 12. An explicit `alpha` always wins.
 
+  The clock shortcut and `center_per_frame`: a causal model can read the frame
+  index from its zero padding, and features that drift with the index in the
+  same way for every clip (a "clock") make the true order the most likely one
+  whatever the frames show. `center_per_frame=True` subtracts, at each frame
+  index, the mean over the batch before the loss, so a drift shared by all
+  clips adds nothing and only each clip's own motion is scored. It needs
+  batches of several clips (with one clip the centered embeddings are 0 and
+  the loss is a constant).
+
   The output must be used: a functional model drops any layer whose output does
   not lead to the model outputs, and its loss with it. Use the returned tensor
   (it is the input, unchanged) and check with `assert_grw_connected(model)`.
@@ -64,6 +73,8 @@ class GRWSmoothing(tf_keras.layers.Layer):
     num_orderings: orderings in `"sampled"` mode.
     seed: seed of the sampled orderings.
     metric_name: name of the tracked unweighted loss.
+    center_per_frame: subtract the batch mean at each frame index after the
+      normalization (removes a clock shared by all clips; see above).
     **kwargs: standard layer arguments (`name`, `dtype`, ...).
 
   Call arguments:
@@ -98,6 +109,7 @@ class GRWSmoothing(tf_keras.layers.Layer):
                num_orderings: int = 1000,
                seed: int = 0,
                metric_name: str = "grw_loss",
+               center_per_frame: bool = False,
                **kwargs):
     kwargs.setdefault("autocast", False)  # Pass the input through untouched.
     super().__init__(**kwargs)
@@ -123,7 +135,10 @@ class GRWSmoothing(tf_keras.layers.Layer):
     self.orderings = orderings
     self.num_orderings = num_orderings
     self.seed = seed
+    if not isinstance(center_per_frame, bool):
+      raise invalid_value("center_per_frame", "a bool", center_per_frame)
     self.metric_name = metric_name
+    self.center_per_frame = center_per_frame
     self.effective_alpha = (default_alpha(normalization) if alpha is None
                             else float(alpha))
     # Validate window/alpha/orderings now, with the loss's own messages.
@@ -162,12 +177,14 @@ class GRWSmoothing(tf_keras.layers.Layer):
     x = tf.cast(inputs, tf.float32)
     if x.shape.rank == 5:
       x = tf.reduce_mean(x, axis=[2, 3])
-    if self.norm is None:
-      return x
-    shape = tf.shape(x)
-    flat = tf.reshape(x, [-1, x.shape[-1]])
-    flat = self.norm(flat, training=training)
-    return tf.reshape(flat, shape)
+    if self.norm is not None:
+      shape = tf.shape(x)
+      flat = tf.reshape(x, [-1, x.shape[-1]])
+      flat = self.norm(flat, training=training)
+      x = tf.reshape(flat, shape)
+    if self.center_per_frame:
+      x = x - tf.reduce_mean(x, axis=0, keepdims=True)
+    return x
 
   def call(self, inputs, training=None):
     if training is None:
@@ -212,6 +229,7 @@ class GRWSmoothing(tf_keras.layers.Layer):
         "num_orderings": self.num_orderings,
         "seed": self.seed,
         "metric_name": self.metric_name,
+        "center_per_frame": self.center_per_frame,
     })
     return config
 

@@ -17,7 +17,8 @@ import numpy as np
 from tf_grw.errors import Described
 from tf_grw.errors import invalid_value
 
-__all__ = ["pca_project", "smoothness_stats", "plot_trajectories",
+__all__ = ["pca_project", "smoothness_stats", "clock_share",
+           "plot_trajectories",
            "plot_training_curves"]
 
 
@@ -112,6 +113,36 @@ def smoothness_stats(embeddings) -> Dict[str, float]:
       "straightness": float(straight.mean()),
       "step_cv": float(cv.mean()),
   }
+
+
+def clock_share(embeddings) -> float:
+  """Share of the features' variance explained by the frame index alone.
+
+  With `mu_t` the mean over clips of frame `t` and `mu` the overall mean,
+  this is `sum_t ||mu_t - mu||^2 * clips / sum_{n,t} ||z_nt - mu||^2`: the
+  between-frame-index part of the variance. Near 1, the features are a
+  "clock" (they move with the frame index the same way in every clip, whatever
+  the frames show) and a low GRW order loss says nothing about content; near 0,
+  the frame index tells nothing and all variation is per clip.
+
+  Example:
+
+  >>> t = np.arange(6.0)[None, :, None]
+  >>> clock = np.repeat(t, 4, axis=0)                 # every clip the same
+  >>> round(clock_share(clock), 6)
+  1.0
+  >>> offsets = np.arange(4.0)[:, None, None] * np.ones((1, 6, 1))
+  >>> round(clock_share(offsets), 6)                  # no time dependence
+  0.0
+  """
+  z = _check_embeddings(embeddings)
+  mean = z.mean(axis=(0, 1))
+  total = float(np.sum((z - mean) ** 2))
+  if total <= 0:
+    return 0.0
+  per_frame = z.mean(axis=0)
+  between = float(np.sum((per_frame - mean) ** 2)) * z.shape[0]
+  return between / total
 
 
 def _pyplot():

@@ -1,0 +1,362 @@
+r"""Evidence study: where does GRW help on the airplanes task, and by how much?
+
+Trains paired arms (identical model, data, seeds and schedule; the GRW arms
+differ from the baseline only by their GRW taps) over a grid of
+(regime, arm, seed), appends one JSON line per run to `--results` (resumable:
+runs already in the file are skipped), and prints per cell the mean test
+top-1, its spread and the paired difference GRW - baseline per seed with a
+95 % t-interval. Every run also records where its features sit on the clock
+question: the share of `block4`'s feature variance explained by frame index
+alone (`trajectories.clock_share`) and the GRW order loss on ordered vs
+shuffled test clips (`comparison.order_check`).
+
+Protocol (issue "Evidence"): settings are chosen on development model seeds
+0-4 with data seed 0 (`--phase=dev`); the choice is then re-run once on fresh
+model seeds 100-104 and airplanes rendered with data seed 1
+(`--phase=confirm`), and the confirmation numbers are the result.
+
+Usage:
+  .venv/bin/python benchmarks/grw_study.py --phase=dev
+  .venv/bin/python benchmarks/grw_study.py --phase=confirm \
+      --regimes=n150_noisy --arms=baseline,grw_block4_center
+  .venv/bin/python benchmarks/grw_study.py --report_only --figures
+"""
+
+import dataclasses
+import json
+import os
+import sys
+import time
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+from absl import app  # pylint: disable=g-import-not-at-top
+from absl import flags
+import numpy as np
+
+FLAGS = flags.FLAGS
+flags.DEFINE_enum("phase", "dev", ["dev", "confirm"],
+                  "dev: model seeds 0..4, data seed 0; confirm: model seeds "
+                  "100..104, data seed 1.")
+flags.DEFINE_list("regimes", None, "Regimes to run (default: all).")
+flags.DEFINE_list("arms", None, "Arms to run (default: all; the baseline is "
+                  "always run, as every GRW arm is paired with it).")
+flags.DEFINE_list("seeds", None, "Model seeds (default: from --phase).")
+flags.DEFINE_integer("data_seed", None, "Airplanes data seed (default: from "
+                     "--phase).")
+flags.DEFINE_integer("epochs", 20, "Epochs per run.")
+flags.DEFINE_integer("num_test", 300, "Test clips.")
+flags.DEFINE_string("results", "docs/grw_study.jsonl", "JSON-lines results "
+                    "file (appended to; runs already in it are skipped).")
+flags.DEFINE_string("cache_dir", "study_output", "Rendered clips and "
+                    "per-run test embeddings go here.")
+flags.DEFINE_bool("report_only", False, "Only print the table of --results.")
+flags.DEFINE_bool("figures", False, "Draw docs/grw_study_*.png from the "
+                  "results and saved embeddings.")
+
+NUM_FRAMES = 8
+RESOLUTION = 32
+PROBE = "block4"  # Where the clock share and order check are measured.
+
+
+@dataclasses.dataclass(frozen=True)
+class Regime:
+  """A data regime: training-set size and renderer nuisance."""
+  num_train: int
+  noise: float
+  jitter: float
+
+
+REGIMES = {
+    "n150_noisy": Regime(150, 0.08, 2.0),
+    "n450_noisy": Regime(450, 0.08, 2.0),
+    "n150_clean": Regime(150, 0.01, 1.0),
+}
+
+# Every arm has the same model: MoViNet-A0 stream (causal) from scratch with
+# the Transformer head, batch-norm momentum 0.9. Only the GRW taps differ.
+ARMS = {
+    "baseline": (),
+    # GRW on the last stage, batch norm, alpha 0 (what `make demo` used).
+    "grw_block4": ({"endpoint": "block4", "normalization": "batch_norm",
+                    "alpha": 0.0},),
+    # The same with the clock removed: per-frame-index batch mean subtracted.
+    "grw_block4_center": ({"endpoint": "block4",
+                           "normalization": "batch_norm", "alpha": 0.0,
+                           "center_per_frame": True},),
+    # The authors' final-layer setting: the per-frame affine embedding of the
+    # Transformer head, no normalization, alpha 0.5.
+    "grw_embedding": ({"endpoint": "embedding", "normalization": "none",
+                       "alpha": 0.5},),
+}
+
+PHASES = {"dev": ((0, 1, 2, 3, 4), 0), "confirm": ((100, 101, 102, 103, 104),
+                                                   1)}
+
+# Two-sided 95 % Student t quantiles, by degrees of freedom.
+_T975 = {1: 12.706, 2: 4.303, 3: 3.182, 4: 2.776, 5: 2.571, 6: 2.447,
+         7: 2.365, 8: 2.306, 9: 2.262, 10: 2.228, 11: 2.201, 12: 2.179,
+         13: 2.160, 14: 2.145, 15: 2.131, 19: 2.093, 24: 2.064, 29: 2.045}
+
+
+def t_quantile(df: int) -> float:
+  """The 97.5 % quantile of Student's t with `df` degrees of freedom."""
+  if df < 1:
+    raise ValueError(f"Invalid value received for argument `df`. Expected an "
+                     f"integer >= 1. Received: df={df}")
+  known = [k for k in sorted(_T975) if k <= df]
+  return _T975[known[-1]] if df <= 29 else 1.96
+
+
+def paired_interval(differences):
+  """Mean of paired differences and its 95 % t-interval `(mean, lo, hi)`."""
+  d = np.asarray(differences, dtype=np.float64)
+  if d.size < 2:
+    return float(d.mean()), float("nan"), float("nan")
+  half = t_quantile(d.size - 1) * d.std(ddof=1) / np.sqrt(d.size)
+  return float(d.mean()), float(d.mean() - half), float(d.mean() + half)
+
+
+def load_results(path):
+  """The runs of a results file, keyed by (phase, regime, arm, seed)."""
+  runs = {}
+  if os.path.exists(path):
+    with open(path, encoding="utf-8") as f:
+      for line in f:
+        if line.strip():
+          row = json.loads(line)
+          runs[(row["data_seed"], row["regime"], row["arm"], row["seed"],
+                row["epochs"])] = row
+  return runs
+
+
+def _append(path, row):
+  os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+  with open(path, "a", encoding="utf-8") as f:
+    f.write(json.dumps(row) + "\n")
+    f.flush()
+    os.fsync(f.fileno())  # A killed study keeps every finished run.
+
+
+def load_clips(cache_dir, split, count, regime, data_seed):
+  """Renders (or loads the cached) airplanes clips of one split."""
+  from tf_grw.datasets import airplanes  # pylint: disable=g-import-not-at-top
+  path = os.path.join(
+      cache_dir, "data", f"{split}_{count}_noise{regime.noise}_jitter"
+      f"{regime.jitter}_data{data_seed}.npz")
+  if os.path.exists(path):
+    with np.load(path) as data:
+      return data["x"], data["y"]
+  os.makedirs(os.path.dirname(path), exist_ok=True)
+  videos = np.zeros((count, NUM_FRAMES, RESOLUTION, RESOLUTION, 3), np.uint8)
+  labels = np.zeros((count,), np.int64)
+  for first, chunk, chunk_labels in airplanes.iter_split(
+      count, NUM_FRAMES, RESOLUTION,
+      seed=airplanes.split_seed(data_seed, split), noise=regime.noise,
+      jitter=regime.jitter):
+    videos[first:first + len(chunk)] = chunk
+    labels[first:first + len(chunk)] = chunk_labels
+  tmp = path + ".tmp.npz"
+  np.savez(tmp, x=videos, y=labels)
+  os.replace(tmp, path)
+  return videos, labels
+
+
+def arm_config(arm_name, epochs):
+  from tf_grw import comparison  # pylint: disable=g-import-not-at-top
+  return comparison.ArmConfig(
+      name=arm_name, grw_endpoints=ARMS[arm_name], head="transformer",
+      window=NUM_FRAMES, epochs=epochs, batch_size=16, learning_rate=3e-3,
+      model_options={"norm_momentum": 0.9})
+
+
+def run_one(regime_name, arm_name, seed, data_seed, epochs, num_test,
+            cache_dir, printer=print):
+  """Trains one arm on one regime with one seed; returns its result row."""
+  from tf_grw import comparison  # pylint: disable=g-import-not-at-top
+  from tf_grw import trajectories  # pylint: disable=g-import-not-at-top
+  regime = REGIMES[regime_name]
+  train = load_clips(cache_dir, "train", regime.num_train, regime, data_seed)
+  test = load_clips(cache_dir, "test", num_test, regime, data_seed)
+  start = time.time()
+  model, history = comparison.train_arm(
+      arm_config(arm_name, epochs), seed, train, test, num_classes=3,
+      printer=lambda line: None, verbose=0)
+  seconds = time.time() - start
+  probe = comparison.frame_embeddings(model, test[0], PROBE)
+  embedding = comparison.frame_embeddings(model, test[0], "embedding")
+  order = comparison.order_check(model, test[0][:100], PROBE, NUM_FRAMES)
+  emb_dir = os.path.join(cache_dir, "embeddings")
+  os.makedirs(emb_dir, exist_ok=True)
+  np.savez(os.path.join(
+      emb_dir, f"{regime_name}_{arm_name}_seed{seed}_data{data_seed}.npz"),
+           block4=probe.astype(np.float16),
+           embedding=embedding.astype(np.float16), labels=test[1])
+  accuracies = [h["test_accuracy"] for h in history]
+  row = {
+      "regime": regime_name, "arm": arm_name, "seed": seed,
+      "data_seed": data_seed, "epochs": epochs,
+      "num_train": regime.num_train, "noise": regime.noise,
+      "jitter": regime.jitter, "num_test": num_test,
+      "grw_endpoints": list(ARMS[arm_name]),
+      "test_accuracy": accuracies[-1], "best_test_accuracy": max(accuracies),
+      "best_epoch": int(np.argmax(accuracies)) + 1,
+      "train_accuracy": history[-1]["train_accuracy"],
+      "grw_loss_first_epoch": history[0]["grw_loss"],
+      "grw_loss_final": history[-1]["grw_loss"],
+      "clock_share_block4": trajectories.clock_share(probe),
+      "clock_share_embedding": trajectories.clock_share(embedding),
+      "order_check_block4": order,
+      "smoothness_embedding": trajectories.smoothness_stats(embedding),
+      "test_accuracy_per_epoch": accuracies, "seconds": seconds,
+  }
+  printer(f"{regime_name:>11} {arm_name:>18} seed {seed:>3} data {data_seed}: "
+          f"test {row['test_accuracy']:.3f} (best {row['best_test_accuracy']:.3f}"
+          f" @ {row['best_epoch']}), train {row['train_accuracy']:.3f}, "
+          f"clock {row['clock_share_block4']:.2f}, order "
+          f"{order['ordered']:.2f}/{order['shuffled']:.2f}, {seconds:.0f}s")
+  return row
+
+
+def table(runs, data_seed=None):
+  """Per-cell summary lines and a dict of cells (for the README/figures)."""
+  cells = {}
+  for row in runs.values():
+    if data_seed is not None and row["data_seed"] != data_seed:
+      continue
+    key = (row["data_seed"], row["regime"], row["epochs"])
+    cells.setdefault(key, {}).setdefault(row["arm"], {})[row["seed"]] = row
+  lines, summary = [], []
+  header = (f"{'data':>4} {'regime':>11} {'arm':>18} {'n':>2} {'mean':>6} "
+            f"{'sd':>6} {'train':>6} {'clock':>5} {'paired diff [95% CI]':>26}"
+            f" {'wins':>5}")
+  lines.append(header)
+  for key in sorted(cells):
+    arms = cells[key]
+    base = arms.get("baseline", {})
+    for arm in sorted(arms, key=lambda a: (a != "baseline", a)):
+      rows = arms[arm]
+      acc = np.array([r["test_accuracy"] for r in rows.values()])
+      cell = {"data_seed": key[0], "regime": key[1], "epochs": key[2],
+              "arm": arm, "n": len(acc), "mean": float(acc.mean()),
+              "sd": float(acc.std(ddof=1)) if len(acc) > 1 else 0.0,
+              "train": float(np.mean([r["train_accuracy"]
+                                      for r in rows.values()])),
+              "clock": float(np.mean([r["clock_share_block4"]
+                                      for r in rows.values()]))}
+      diff_text = wins = ""
+      if arm != "baseline":
+        paired = sorted(set(rows) & set(base))
+        d = [rows[s]["test_accuracy"] - base[s]["test_accuracy"]
+             for s in paired]
+        if d:
+          mean, lo, hi = paired_interval(d)
+          cell.update(diff=mean, lo=lo, hi=hi, paired=len(d),
+                      wins=int(np.sum(np.array(d) > 0)))
+          diff_text = f"{100 * mean:+.1f} [{100 * lo:+.1f}, {100 * hi:+.1f}]"
+          wins = f"{cell['wins']}/{len(d)}"
+      summary.append(cell)
+      lines.append(f"{key[0]:>4} {key[1]:>11} {arm:>18} {len(acc):>2} "
+                   f"{cell['mean']:.3f} {cell['sd']:.3f} {cell['train']:.3f} "
+                   f"{cell['clock']:.2f} {diff_text:>26} {wins:>5}")
+  return lines, summary
+
+
+def draw_figures(runs, cache_dir, out_dir="docs"):
+  """Learning curve (test top-1 vs training clips) and trajectories."""
+  from tf_grw import trajectories  # pylint: disable=g-import-not-at-top
+  from tf_grw.datasets import airplanes  # pylint: disable=g-import-not-at-top
+  plt = trajectories._pyplot()  # pylint: disable=protected-access
+  _, summary = table(runs)
+  paths = []
+  noisy = [c for c in summary if c["regime"].endswith("_noisy")]
+  if noisy:
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4))
+    for ax, data_seed in zip(axes, (0, 1)):
+      for arm in ARMS:
+        cells = sorted((REGIMES[c["regime"]].num_train, c) for c in noisy
+                       if c["arm"] == arm and c["data_seed"] == data_seed)
+        if not cells:
+          continue
+        x = [n for n, _ in cells]
+        ax.errorbar(x, [c["mean"] for _, c in cells],
+                    yerr=[c["sd"] for _, c in cells], marker="o", capsize=3,
+                    label=arm)
+      ax.axhline(1 / 3, color="gray", lw=0.5, ls=":")
+      ax.set_xlabel("training clips (noise 0.08, jitter 2)")
+      ax.set_ylabel("test top-1 (mean +- sd over seeds)")
+      ax.set_title("development (data seed 0)" if data_seed == 0 else
+                   "confirmation (data seed 1, fresh model seeds)")
+      ax.legend(fontsize=7)
+    fig.tight_layout()
+    path = os.path.join(out_dir, "grw_study_learning_curve.png")
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    paths.append(path)
+  # Trajectories: the confirmation regime's first seed, baseline vs best arm.
+  confirm = [c for c in summary if c["data_seed"] == 1 and "diff" in c]
+  if confirm:
+    best = max(confirm, key=lambda c: c["diff"])
+    seed = min(s for (d, r, a, s, e) in runs
+               if d == 1 and r == best["regime"] and a == best["arm"])
+    arms = {}
+    for arm in ("baseline", best["arm"]):
+      with np.load(os.path.join(
+          cache_dir, "embeddings",
+          f"{best['regime']}_{arm}_seed{seed}_data1.npz")) as data:
+        arms[f"{arm} ('embedding')"] = (data["embedding"].astype(np.float32),
+                                        data["labels"])
+    path = trajectories.plot_trajectories(
+        arms, os.path.join(out_dir, "grw_study_trajectories.png"),
+        class_names=list(airplanes.CLASS_NAMES),
+        title=f"{best['regime']}, seed {seed}, data seed 1: per-frame "
+              "embeddings of test clips, PCA")
+    paths.append(path)
+  return paths
+
+
+def main(argv):
+  del argv
+  if FLAGS.report_only or FLAGS.figures:
+    runs = load_results(FLAGS.results)
+    print("\n".join(table(runs)[0]))
+    if FLAGS.figures:
+      for path in draw_figures(runs, FLAGS.cache_dir):
+        print(f"wrote {path}")
+    return
+  seeds, data_seed = PHASES[FLAGS.phase]
+  if FLAGS.seeds:
+    seeds = [int(s) for s in FLAGS.seeds]
+  if FLAGS.data_seed is not None:
+    data_seed = FLAGS.data_seed
+  regimes = FLAGS.regimes or list(REGIMES)
+  arms = FLAGS.arms or list(ARMS)
+  for name, known, kind in ((regimes, REGIMES, "regimes"),
+                            (arms, ARMS, "arms")):
+    unknown = sorted(set(name) - set(known))
+    if unknown:
+      raise ValueError(f"Invalid value received for argument `{kind}`. "
+                       f"Expected names from {sorted(known)}. Received: "
+                       f"{kind}={name}")
+  if "baseline" not in arms:
+    arms = ["baseline"] + list(arms)
+  done = load_results(FLAGS.results)
+  # Seeds outermost: a partial study has paired runs for the first seeds.
+  plan = [(r, a, s) for s in seeds for r in regimes for a in arms
+          if (data_seed, r, a, s, FLAGS.epochs) not in done]
+  print(f"GRW study, phase {FLAGS.phase}: {len(plan)} runs to do "
+        f"({len(done)} in {FLAGS.results}), data seed {data_seed}, "
+        f"{FLAGS.epochs} epochs, {NUM_FRAMES}x{RESOLUTION}x{RESOLUTION}",
+        flush=True)
+  started = time.time()
+  for i, (regime, arm, seed) in enumerate(plan):
+    print(f"[{i + 1}/{len(plan)}, {time.time() - started:.0f}s] ", end="",
+          flush=True)
+    row = run_one(regime, arm, seed, data_seed, FLAGS.epochs, FLAGS.num_test,
+                  FLAGS.cache_dir, printer=lambda s: print(s, flush=True))
+    _append(FLAGS.results, row)
+  print("\n".join(table(load_results(FLAGS.results))[0]))
+
+
+if __name__ == "__main__":
+  app.run(main)
