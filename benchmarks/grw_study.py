@@ -35,24 +35,29 @@ from absl import flags
 import numpy as np
 
 FLAGS = flags.FLAGS
-flags.DEFINE_enum("phase", "dev", ["dev", "confirm"],
-                  "dev: model seeds 0..4, data seed 0; confirm: model seeds "
-                  "100..104, data seed 1.")
-flags.DEFINE_list("regimes", None, "Regimes to run (default: all).")
-flags.DEFINE_list("arms", None, "Arms to run (default: all; the baseline is "
-                  "always run, as every GRW arm is paired with it).")
-flags.DEFINE_list("seeds", None, "Model seeds (default: from --phase).")
-flags.DEFINE_integer("data_seed", None, "Airplanes data seed (default: from "
-                     "--phase).")
-flags.DEFINE_integer("epochs", 20, "Epochs per run.")
-flags.DEFINE_integer("num_test", 300, "Test clips.")
-flags.DEFINE_string("results", "docs/grw_study.jsonl", "JSON-lines results "
-                    "file (appended to; runs already in it are skipped).")
-flags.DEFINE_string("cache_dir", "study_output", "Rendered clips and "
-                    "per-run test embeddings go here.")
-flags.DEFINE_bool("report_only", False, "Only print the table of --results.")
-flags.DEFINE_bool("figures", False, "Draw docs/grw_study_*.png from the "
-                  "results and saved embeddings.")
+
+
+def define_flags():
+  """Command-line flags (defined only when run as a script)."""
+  flags.DEFINE_enum("phase", "dev", ["dev", "confirm"],
+                    "dev: model seeds 0..4, data seed 0; confirm: model seeds "
+                    "100..104, data seed 1.")
+  flags.DEFINE_list("regimes", None, "Regimes to run (default: all).")
+  flags.DEFINE_list("arms", None, "Arms to run (default: all; the baseline is "
+                    "always run, as every GRW arm is paired with it).")
+  flags.DEFINE_list("seeds", None, "Model seeds (default: from --phase).")
+  flags.DEFINE_integer("data_seed", None, "Airplanes data seed (default: from "
+                       "--phase).")
+  flags.DEFINE_integer("epochs", 20, "Epochs per run.")
+  flags.DEFINE_integer("num_test", 300, "Test clips.")
+  flags.DEFINE_string("results", "docs/grw_study.jsonl", "JSON-lines results "
+                      "file (appended to; runs already in it are skipped).")
+  flags.DEFINE_string("cache_dir", "study_output", "Rendered clips and "
+                      "per-run test embeddings go here.")
+  flags.DEFINE_bool("report_only", False, "Only print the table of --results.")
+  flags.DEFINE_bool("figures", False, "Draw docs/grw_study_*.png from the "
+                    "results and saved embeddings.")
+
 
 NUM_FRAMES = 8
 RESOLUTION = 32
@@ -93,30 +98,6 @@ ARMS = {
 PHASES = {"dev": ((0, 1, 2, 3, 4), 0), "confirm": ((100, 101, 102, 103, 104),
                                                    1)}
 
-# Two-sided 95 % Student t quantiles, by degrees of freedom.
-_T975 = {1: 12.706, 2: 4.303, 3: 3.182, 4: 2.776, 5: 2.571, 6: 2.447,
-         7: 2.365, 8: 2.306, 9: 2.262, 10: 2.228, 11: 2.201, 12: 2.179,
-         13: 2.160, 14: 2.145, 15: 2.131, 19: 2.093, 24: 2.064, 29: 2.045}
-
-
-def t_quantile(df: int) -> float:
-  """The 97.5 % quantile of Student's t with `df` degrees of freedom."""
-  if df < 1:
-    raise ValueError(f"Invalid value received for argument `df`. Expected an "
-                     f"integer >= 1. Received: df={df}")
-  known = [k for k in sorted(_T975) if k <= df]
-  return _T975[known[-1]] if df <= 29 else 1.96
-
-
-def paired_interval(differences):
-  """Mean of paired differences and its 95 % t-interval `(mean, lo, hi)`."""
-  d = np.asarray(differences, dtype=np.float64)
-  if d.size < 2:
-    return float(d.mean()), float("nan"), float("nan")
-  half = t_quantile(d.size - 1) * d.std(ddof=1) / np.sqrt(d.size)
-  return float(d.mean()), float(d.mean() - half), float(d.mean() + half)
-
-
 def load_results(path):
   """The runs of a results file, keyed by (phase, regime, arm, seed)."""
   runs = {}
@@ -139,27 +120,11 @@ def _append(path, row):
 
 
 def load_clips(cache_dir, split, count, regime, data_seed):
-  """Renders (or loads the cached) airplanes clips of one split."""
-  from tf_grw.datasets import airplanes  # pylint: disable=g-import-not-at-top
-  path = os.path.join(
-      cache_dir, "data", f"{split}_{count}_noise{regime.noise}_jitter"
-      f"{regime.jitter}_data{data_seed}.npz")
-  if os.path.exists(path):
-    with np.load(path) as data:
-      return data["x"], data["y"]
-  os.makedirs(os.path.dirname(path), exist_ok=True)
-  videos = np.zeros((count, NUM_FRAMES, RESOLUTION, RESOLUTION, 3), np.uint8)
-  labels = np.zeros((count,), np.int64)
-  for first, chunk, chunk_labels in airplanes.iter_split(
-      count, NUM_FRAMES, RESOLUTION,
-      seed=airplanes.split_seed(data_seed, split), noise=regime.noise,
-      jitter=regime.jitter):
-    videos[first:first + len(chunk)] = chunk
-    labels[first:first + len(chunk)] = chunk_labels
-  tmp = path + ".tmp.npz"
-  np.savez(tmp, x=videos, y=labels)
-  os.replace(tmp, path)
-  return videos, labels
+  """The airplanes clips of one split of `regime` (rendered once, cached)."""
+  from tf_grw.datasets import airplanes_cache  # pylint: disable=g-import-not-at-top
+  return airplanes_cache.cached_split(
+      os.path.join(cache_dir, "data"), split, count, NUM_FRAMES, RESOLUTION,
+      data_seed, jitter=regime.jitter, noise=regime.noise)
 
 
 def arm_config(arm_name, epochs):
@@ -220,6 +185,7 @@ def run_one(regime_name, arm_name, seed, data_seed, epochs, num_test,
 
 def table(runs, data_seed=None):
   """Per-cell summary lines and a dict of cells (for the README/figures)."""
+  from tf_grw import comparison  # pylint: disable=g-import-not-at-top
   cells = {}
   for row in runs.values():
     if data_seed is not None and row["data_seed"] != data_seed:
@@ -247,14 +213,15 @@ def table(runs, data_seed=None):
       diff_text = wins = ""
       if arm != "baseline":
         paired = sorted(set(rows) & set(base))
-        d = [rows[s]["test_accuracy"] - base[s]["test_accuracy"]
-             for s in paired]
-        if d:
-          mean, lo, hi = paired_interval(d)
-          cell.update(diff=mean, lo=lo, hi=hi, paired=len(d),
-                      wins=int(np.sum(np.array(d) > 0)))
-          diff_text = f"{100 * mean:+.1f} [{100 * lo:+.1f}, {100 * hi:+.1f}]"
-          wins = f"{cell['wins']}/{len(d)}"
+        if paired:
+          diff = comparison.paired_difference(
+              [rows[s]["test_accuracy"] for s in paired],
+              [base[s]["test_accuracy"] for s in paired])
+          cell.update(diff=diff["mean"], lo=diff["lo"], hi=diff["hi"],
+                      paired=diff["n"], wins=diff["wins"])
+          diff_text = (f"{100 * diff['mean']:+.1f} [{100 * diff['lo']:+.1f}, "
+                       f"{100 * diff['hi']:+.1f}]")
+          wins = f"{diff['wins']}/{diff['n']}"
       summary.append(cell)
       lines.append(f"{key[0]:>4} {key[1]:>11} {arm:>18} {len(acc):>2} "
                    f"{cell['mean']:.3f} {cell['sd']:.3f} {cell['train']:.3f} "
@@ -315,6 +282,42 @@ def draw_figures(runs, cache_dir, out_dir="docs"):
   return paths
 
 
+def run_study(phase="dev", regimes=None, arms=None, seeds=None,
+              data_seed=None, epochs=20, num_test=300,
+              results="docs/grw_study.jsonl", cache_dir="study_output"):
+  """Runs the missing (regime, arm, seed) runs of a phase; prints the table."""
+  default_seeds, default_data_seed = PHASES[phase]
+  seeds = [int(s) for s in seeds] if seeds else list(default_seeds)
+  data_seed = default_data_seed if data_seed is None else data_seed
+  regimes = list(regimes or REGIMES)
+  arms = list(arms or ARMS)
+  for names, known, kind in ((regimes, REGIMES, "regimes"),
+                             (arms, ARMS, "arms")):
+    unknown = sorted(set(names) - set(known))
+    if unknown:
+      raise ValueError(f"Invalid value received for argument `{kind}`. "
+                       f"Expected names from {sorted(known)}. Received: "
+                       f"{kind}={names}")
+  if "baseline" not in arms:
+    arms = ["baseline"] + arms
+  done = load_results(results)
+  # Seeds outermost: a partial study has paired runs for the first seeds.
+  plan = [(r, a, s) for s in seeds for r in regimes for a in arms
+          if (data_seed, r, a, s, epochs) not in done]
+  print(f"GRW study, phase {phase}: {len(plan)} runs to do "
+        f"({len(done)} in {results}), data seed {data_seed}, "
+        f"{epochs} epochs, {NUM_FRAMES}x{RESOLUTION}x{RESOLUTION}",
+        flush=True)
+  started = time.time()
+  for i, (regime, arm, seed) in enumerate(plan):
+    print(f"[{i + 1}/{len(plan)}, {time.time() - started:.0f}s] ", end="",
+          flush=True)
+    row = run_one(regime, arm, seed, data_seed, epochs, num_test, cache_dir,
+                  printer=lambda s: print(s, flush=True))
+    _append(results, row)
+  print("\n".join(table(load_results(results))[0]))
+
+
 def main(argv):
   del argv
   if FLAGS.report_only or FLAGS.figures:
@@ -324,39 +327,11 @@ def main(argv):
       for path in draw_figures(runs, FLAGS.cache_dir):
         print(f"wrote {path}")
     return
-  seeds, data_seed = PHASES[FLAGS.phase]
-  if FLAGS.seeds:
-    seeds = [int(s) for s in FLAGS.seeds]
-  if FLAGS.data_seed is not None:
-    data_seed = FLAGS.data_seed
-  regimes = FLAGS.regimes or list(REGIMES)
-  arms = FLAGS.arms or list(ARMS)
-  for name, known, kind in ((regimes, REGIMES, "regimes"),
-                            (arms, ARMS, "arms")):
-    unknown = sorted(set(name) - set(known))
-    if unknown:
-      raise ValueError(f"Invalid value received for argument `{kind}`. "
-                       f"Expected names from {sorted(known)}. Received: "
-                       f"{kind}={name}")
-  if "baseline" not in arms:
-    arms = ["baseline"] + list(arms)
-  done = load_results(FLAGS.results)
-  # Seeds outermost: a partial study has paired runs for the first seeds.
-  plan = [(r, a, s) for s in seeds for r in regimes for a in arms
-          if (data_seed, r, a, s, FLAGS.epochs) not in done]
-  print(f"GRW study, phase {FLAGS.phase}: {len(plan)} runs to do "
-        f"({len(done)} in {FLAGS.results}), data seed {data_seed}, "
-        f"{FLAGS.epochs} epochs, {NUM_FRAMES}x{RESOLUTION}x{RESOLUTION}",
-        flush=True)
-  started = time.time()
-  for i, (regime, arm, seed) in enumerate(plan):
-    print(f"[{i + 1}/{len(plan)}, {time.time() - started:.0f}s] ", end="",
-          flush=True)
-    row = run_one(regime, arm, seed, data_seed, FLAGS.epochs, FLAGS.num_test,
-                  FLAGS.cache_dir, printer=lambda s: print(s, flush=True))
-    _append(FLAGS.results, row)
-  print("\n".join(table(load_results(FLAGS.results))[0]))
+  run_study(FLAGS.phase, FLAGS.regimes, FLAGS.arms, FLAGS.seeds,
+            FLAGS.data_seed, FLAGS.epochs, FLAGS.num_test, FLAGS.results,
+            FLAGS.cache_dir)
 
 
 if __name__ == "__main__":
+  define_flags()
   app.run(main)

@@ -42,6 +42,17 @@ flags.DEFINE_integer("epochs", None, "Epochs per run (default 10, quick 8).")
 flags.DEFINE_integer("num_train", None, "Training clips (default 1000).")
 flags.DEFINE_integer("num_test", None, "Test clips (default 300).")
 flags.DEFINE_integer("num_frames", 8, "Frames per clip.")
+flags.DEFINE_integer("data_seed", 0, "Seed of the rendered airplanes data.")
+flags.DEFINE_float("noise", 0.01, "Renderer's per-frame pixel noise std.")
+flags.DEFINE_float("jitter", 1.0, "Renderer's camera jitter, pixels/frame.")
+flags.DEFINE_enum("head", "movinet", ["movinet", "transformer"], "MoViNet "
+                  "arms' classifier head (the same on both arms).")
+flags.DEFINE_enum("normalization", "batch_norm",
+                  ["batch_norm", "layer_norm", "none"],
+                  "GRW normalization before the loss.")
+flags.DEFINE_bool("center_per_frame", False, "GRW: subtract the batch mean "
+                  "at each frame index before the loss (removes a clock "
+                  "shared by all clips).")
 flags.DEFINE_integer("resolution", 32, "Frame size in pixels.")
 flags.DEFINE_integer("batch_size", 16, "Batch size.")
 flags.DEFINE_float("learning_rate", 3e-3, "Peak learning rate (Adam).")
@@ -73,40 +84,20 @@ class _Tee:
     self.file.flush()
 
 
-def _load_data(output_dir, num_train, num_test, num_frames, resolution, log):
+def _load_data(output_dir, num_train, num_test, log):
   """Loads the cached clips or renders them (with a progress bar)."""
-  from tf_grw.datasets import airplanes  # pylint: disable=g-import-not-at-top
-  import tqdm  # pylint: disable=g-import-not-at-top
-  path = os.path.join(
-      output_dir, "data",
-      f"airplanes_{num_train}_{num_test}_{num_frames}f_{resolution}px.npz")
-  if os.path.exists(path):
-    with np.load(path) as data:
-      log(f"Using cached clips {path}")
-      return ((data["train_x"], data["train_y"]),
-              (data["test_x"], data["test_y"]))
-  os.makedirs(os.path.dirname(path), exist_ok=True)
-  splits = {}
+  from tf_grw.datasets import airplanes_cache  # pylint: disable=g-import-not-at-top
   start = time.time()
+  splits = []
   for split, count in (("train", num_train), ("test", num_test)):
-    videos = np.zeros((count, num_frames, resolution, resolution, 3), np.uint8)
-    labels = np.zeros((count,), np.int64)
-    seed = airplanes.split_seed(0, split)
-    with tqdm.tqdm(total=count, desc=f"rendering {split} clips",
-                   unit="clip", file=sys.stdout) as bar:
-      for first, chunk, chunk_labels in airplanes.iter_split(
-          count, num_frames, resolution, seed=seed):
-        videos[first:first + len(chunk)] = chunk
-        labels[first:first + len(chunk)] = chunk_labels
-        bar.update(len(chunk))
-    splits[split] = (videos, labels)
-  tmp = path + ".tmp.npz"
-  np.savez(tmp, train_x=splits["train"][0], train_y=splits["train"][1],
-           test_x=splits["test"][0], test_y=splits["test"][1])
-  os.replace(tmp, path)  # Atomic: a killed run never leaves a torn cache.
-  log(f"Rendered {num_train} + {num_test} clips in {time.time() - start:.1f}s"
-      f" -> {path}")
-  return splits["train"], splits["test"]
+    splits.append(airplanes_cache.cached_split(
+        os.path.join(output_dir, "data"), split, count, FLAGS.num_frames,
+        FLAGS.resolution, FLAGS.data_seed, jitter=FLAGS.jitter,
+        noise=FLAGS.noise, progress=True))
+  log(f"Clips ready in {time.time() - start:.1f}s (data seed "
+      f"{FLAGS.data_seed}, noise {FLAGS.noise:g}, jitter {FLAGS.jitter:g}; "
+      f"cached under {os.path.join(output_dir, 'data')})")
+  return splits[0], splits[1]
 
 
 def _write_results(out, results, started):
@@ -144,20 +135,22 @@ def main(argv):
       f"clips of {FLAGS.num_frames}x{FLAGS.resolution}x{FLAGS.resolution}, "
       f"{epochs} epochs, seeds {FLAGS.seed}..{FLAGS.seed + num_seeds - 1}, "
       f"TensorFlow {tf.__version__}")
-  train, test = _load_data(out, num_train, num_test, FLAGS.num_frames,
-                           FLAGS.resolution, log)
+  train, test = _load_data(out, num_train, num_test, log)
 
   common = dict(epochs=epochs, batch_size=FLAGS.batch_size,
                 learning_rate=FLAGS.learning_rate, window=FLAGS.window,
-                weight=FLAGS.weight, alpha=FLAGS.alpha)
+                weight=FLAGS.weight, alpha=FLAGS.alpha,
+                normalization=FLAGS.normalization)
   arms, probes, exports = [], {}, {}
   if "movinet" in FLAGS.models:
-    movinet_common = dict(common, model_options={
+    movinet_common = dict(common, head=FLAGS.head, model_options={
         "norm_momentum": FLAGS.norm_momentum})
+    taps = tuple({"endpoint": e, "center_per_frame": True}
+                 if FLAGS.center_per_frame else e
+                 for e in FLAGS.grw_endpoints)
     arms += [comparison.ArmConfig(name="baseline", grw_endpoints=(),
                                   **movinet_common),
-             comparison.ArmConfig(name="grw",
-                                  grw_endpoints=tuple(FLAGS.grw_endpoints),
+             comparison.ArmConfig(name="grw", grw_endpoints=taps,
                                   **movinet_common)]
     probes.update(baseline=FLAGS.grw_endpoints[0],
                   grw=FLAGS.grw_endpoints[0])
@@ -188,6 +181,10 @@ def main(argv):
       "epochs": epochs, "batch_size": FLAGS.batch_size,
       "learning_rate": FLAGS.learning_rate,
       "grw_endpoints": list(FLAGS.grw_endpoints), "window": FLAGS.window,
+      "head": FLAGS.head, "normalization": FLAGS.normalization,
+      "center_per_frame": FLAGS.center_per_frame,
+      "data_seed": FLAGS.data_seed, "noise": FLAGS.noise,
+      "jitter": FLAGS.jitter,
       "weight": FLAGS.weight, "alpha": FLAGS.alpha, "quick": quick,
       "norm_momentum": FLAGS.norm_momentum,
       "seeds": list(range(FLAGS.seed, FLAGS.seed + num_seeds)),
@@ -259,6 +256,16 @@ def main(argv):
     per_seed = ", ".join(f"{a:.3f}" for a in r["test_accuracy"])
     log(f"  {arm.name:<18} mean {r['mean']:.3f}  sd {r['std']:.3f}  "
         f"[{per_seed}]")
+  for treated, control in (("grw", "baseline"),
+                           ("mobilenet_grw", "mobilenet_baseline")):
+    if treated in results and control in results:
+      diff = comparison.paired_difference(results[treated]["test_accuracy"],
+                                          results[control]["test_accuracy"])
+      results.setdefault("paired_difference", {})[treated] = diff
+      log(f"  {treated} - {control}, paired by seed: "
+          f"{100 * diff['mean']:+.1f} points, 95% CI "
+          f"[{100 * diff['lo']:+.1f}, {100 * diff['hi']:+.1f}], ahead on "
+          f"{diff['wins']}/{diff['n']} seeds")
   for arm in arms:
     s = results["smoothness"][arm.name]
     o = results["order_check"][arm.name]
@@ -266,6 +273,7 @@ def main(argv):
         f"{s['accel_to_velocity']:.2f}, "
         f"straightness {s['straightness']:.2f}; order loss ordered "
         f"{o['ordered']:.2f} vs shuffled frames {o['shuffled']:.2f}")
+  _write_results(out, results, started)
   log(f"Outputs in {out}: results.json, "
       + ", ".join(os.path.basename(p) for p in outputs.values()))
   log(f"Total time {results['wall_seconds'] / 60:.1f} min")

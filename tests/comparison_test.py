@@ -86,3 +86,33 @@ def test_warmup_cosine_schedule():
 def test_arm_errors(kwargs, message):
   with pytest.raises(ValueError, match=message):
     comparison.ArmConfig(name="x", **kwargs)
+
+
+def test_paired_difference_matches_scipy_paired_t_test():
+  from scipy import stats  # pylint: disable=g-import-not-at-top
+  treated = [0.71, 0.64, 0.80, 0.55, 0.69]
+  control = [0.60, 0.66, 0.70, 0.50, 0.61]
+  d = comparison.paired_difference(treated, control)
+  ci = stats.ttest_rel(treated, control).confidence_interval(0.95)
+  assert d["mean"] == pytest.approx(np.mean(np.subtract(treated, control)))
+  assert (d["lo"], d["hi"]) == pytest.approx((ci.low, ci.high), rel=1e-9)
+  assert d["n"] == 5 and d["wins"] == 4
+  # Textbook: differences 1..5 have mean 3, sd 1.5811, t(0.975, 4) = 2.7764.
+  d = comparison.paired_difference([1, 2, 3, 4, 5], [0, 0, 0, 0, 0])
+  assert d["lo"] == pytest.approx(3 - 2.7764 * 1.5811 / np.sqrt(5), abs=1e-3)
+  one = comparison.paired_difference([0.5], [0.25])
+  assert one["mean"] == 0.25 and np.isnan(one["lo"]) and np.isnan(one["hi"])
+
+
+def test_paired_difference_errors():
+  with pytest.raises(ValueError, match=r"Invalid value received for argument "
+                     r"`treated`\. Expected a non-empty 1-D sequence as long "
+                     r"as `control` \(2\)"):
+    comparison.paired_difference([0.1, 0.2, 0.3], [0.1, 0.2])
+
+
+def test_docstring_examples():
+  import doctest  # pylint: disable=g-import-not-at-top
+  import sys  # pylint: disable=g-import-not-at-top
+  result = doctest.testmod(sys.modules["tf_grw.comparison"])
+  assert result.attempted > 0 and result.failed == 0

@@ -38,6 +38,36 @@ def test_tiny_mobilenet_demo_end_to_end(tmp_path):
     assert (tmp_path / name).exists(), name
 
 
+@pytest.mark.slow
+def test_tiny_movinet_demo_with_regime_flags(tmp_path):
+  # The default `make demo` path (MoViNet arms), shrunk: regime flags reach
+  # the data and the arms, and the paired difference is reported.
+  result = _demo("--num_train=6", "--num_test=3", "--epochs=1",
+                 "--num_seeds=2", "--num_frames=4", "--resolution=16",
+                 "--batch_size=3", "--window=4", "--noise=0.1", "--jitter=2",
+                 "--data_seed=5", "--head=transformer", "--center_per_frame",
+                 "--noexport", f"--output_dir={tmp_path}")
+  assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
+  with open(tmp_path / "results.json", encoding="utf-8") as f:
+    results = json.load(f)
+  config = results["config"]
+  assert (config["noise"], config["jitter"], config["data_seed"],
+          config["head"], config["center_per_frame"]) == (
+              0.1, 2.0, 5, "transformer", True)
+  data = sorted(os.listdir(tmp_path / "data"))
+  assert data == ["airplanes_test_3_4f_16px_noise0.1_jitter2_data5.npz",
+                  "airplanes_train_6_4f_16px_noise0.1_jitter2_data5.npz"]
+  diff = results["paired_difference"]["grw"]
+  grw, base = results["grw"]["test_accuracy"], results["baseline"][
+      "test_accuracy"]
+  assert diff["n"] == 2
+  assert diff["mean"] == pytest.approx(
+      (grw[0] - base[0] + grw[1] - base[1]) / 2)
+  assert "paired by seed" in result.stdout
+  assert results["grw"]["history"][0][0]["grw_loss"] > 0
+  assert results["baseline"]["history"][0][0]["grw_loss"] == 0
+
+
 def test_unknown_model_family_is_refused(tmp_path):
   result = _demo("--models=resnet", f"--output_dir={tmp_path}")
   assert result.returncode != 0

@@ -118,6 +118,41 @@ def test_dynamic_program_matches_brute_force(window):
                              atol=1e-5 * np.abs(expected_grad).max())
 
 
+def _vectorized_brute_force_value(w, alpha):
+  """Loss of one window [T, K] over all (T-1)! orderings, float64, vectorized.
+
+  The definition itself: permuted copies of the window, their accelerations,
+  a log-sum-exp over orderings, in chunks of orderings to bound memory.
+  """
+  window = len(w)
+  scores = []
+  perms = itertools.permutations(range(1, window))
+  while True:
+    chunk = list(itertools.islice(perms, 200_000))
+    if not chunk:
+      break
+    idx = np.concatenate([np.zeros((len(chunk), 1), np.int64),
+                          np.array(chunk)], axis=1)
+    permuted = w[idx]  # [P, T, K]
+    acc = permuted[:, 2:] - 2 * permuted[:, 1:-1] + permuted[:, :-2]
+    scores.append(-0.5 * np.sum(acc ** 2, axis=(1, 2)))
+  scores = np.concatenate(scores)
+  top = scores.max()
+  lse = top + np.log(np.sum(np.exp(scores - top)))
+  identity = scores[0]  # itertools yields the identity first.
+  return lse - identity + alpha * 0.5 * np.sum((w[1:] - w[:-1]) ** 2)
+
+
+@pytest.mark.parametrize("window", [10, 11])
+def test_dynamic_program_matches_vectorized_brute_force(window):
+  """The exact DP beyond the table, against 9! and 10! explicit orderings."""
+  rng = np.random.default_rng(window)
+  z = rng.normal(size=(2, window, 2)) * 0.8
+  expected = np.mean([_vectorized_brute_force_value(w, 0.5) for w in z])
+  value = float(grw_loss(tf.constant(z, tf.float32), window, alpha=0.5))
+  assert value == pytest.approx(expected, rel=1e-5)
+
+
 def test_dynamic_program_equals_table_at_limit():
   rng = np.random.default_rng(7)
   z = tf.constant(rng.normal(size=(4, 16, 8)), tf.float32)
