@@ -12,6 +12,12 @@ from tf_grw.temporal_head import sinusoidal_positions
 from tf_grw.temporal_head import TemporalTransformerHead
 
 
+@pytest.fixture(autouse=True)
+def _seeded_weights():
+  """Heads are built with seeded weights, so thresholds see fixed models."""
+  tf_keras.utils.set_random_seed(0)
+
+
 def _features(batch=2, frames=5, channels=6, seed=0):
   return np.random.default_rng(seed).normal(
       size=(batch, frames, channels)).astype("float32")
