@@ -229,34 +229,50 @@ def table(runs, data_seed=None):
   return lines, summary
 
 
+def _epochs_of(runs):  # pylint: disable=invalid-name
+  """The epoch count of the runs (the study uses one)."""
+  return max(key[4] for key in runs)
+
+
 def draw_figures(runs, cache_dir, out_dir="docs"):
-  """Learning curve (test top-1 vs training clips) and trajectories."""
+  """Per-seed paired accuracies (and a learning curve) plus trajectories."""
   from tf_grw import trajectories  # pylint: disable=g-import-not-at-top
   from tf_grw.datasets import airplanes  # pylint: disable=g-import-not-at-top
   plt = trajectories._pyplot()  # pylint: disable=protected-access
   _, summary = table(runs)
   paths = []
-  noisy = [c for c in summary if c["regime"].endswith("_noisy")]
-  if noisy:
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4))
-    for ax, data_seed in zip(axes, (0, 1)):
-      for arm in ARMS:
-        cells = sorted((REGIMES[c["regime"]].num_train, c) for c in noisy
-                       if c["arm"] == arm and c["data_seed"] == data_seed)
-        if not cells:
-          continue
-        x = [n for n, _ in cells]
-        ax.errorbar(x, [c["mean"] for _, c in cells],
-                    yerr=[c["sd"] for _, c in cells], marker="o", capsize=3,
-                    label=arm)
+  cells = sorted({(c["data_seed"], c["regime"]) for c in summary})
+  if cells:
+    fig, axes = plt.subplots(1, len(cells), figsize=(5.5 * len(cells), 4),
+                             squeeze=False, sharey=True)
+    for ax, (data_seed, regime) in zip(axes[0], cells):
+      arms = [a for a in ARMS if any(
+          c["arm"] == a and c["data_seed"] == data_seed and
+          c["regime"] == regime for c in summary)]
+      seeds = sorted({s for (d, r, a, s, e) in runs
+                      if d == data_seed and r == regime})
+      for seed in seeds:
+        ys = [runs.get((data_seed, regime, a, seed, _epochs_of(runs)),
+                       {}).get("test_accuracy", np.nan) for a in arms]
+        ax.plot(range(len(arms)), ys, color="gray", lw=0.8, marker="o",
+                ms=3)
+      means = [next(c["mean"] for c in summary if c["arm"] == a and
+                    c["data_seed"] == data_seed and c["regime"] == regime)
+               for a in arms]
+      ax.plot(range(len(arms)), means, color="C3", marker="D", lw=2,
+              label="mean over seeds")
       ax.axhline(1 / 3, color="gray", lw=0.5, ls=":")
-      ax.set_xlabel("training clips (noise 0.08, jitter 2)")
-      ax.set_ylabel("test top-1 (mean +- sd over seeds)")
-      ax.set_title("development (data seed 0)" if data_seed == 0 else
-                   "confirmation (data seed 1, fresh model seeds)")
+      ax.set_xticks(range(len(arms)))
+      ax.set_xticklabels(arms, rotation=15, fontsize=8)
+      ax.set_ylabel("test top-1 (300 clips)")
+      phase = ("development: seeds 0-4, data seed 0" if data_seed == 0 else
+               f"confirmation: fresh seeds, data seed {data_seed}")
+      ax.set_title(f"{regime} ({phase})", fontsize=9)
       ax.legend(fontsize=7)
+    fig.suptitle("GRW study: each gray line is one model seed, paired across "
+                 "arms", fontsize=10)
     fig.tight_layout()
-    path = os.path.join(out_dir, "grw_study_learning_curve.png")
+    path = os.path.join(out_dir, "grw_study_seeds.png")
     fig.savefig(path, dpi=110)
     plt.close(fig)
     paths.append(path)
@@ -271,13 +287,13 @@ def draw_figures(runs, cache_dir, out_dir="docs"):
       with np.load(os.path.join(
           cache_dir, "embeddings",
           f"{best['regime']}_{arm}_seed{seed}_data1.npz")) as data:
-        arms[f"{arm} ('embedding')"] = (data["embedding"].astype(np.float32),
-                                        data["labels"])
+        arms[f"{arm} ('{PROBE}')"] = (data[PROBE].astype(np.float32),
+                                      data["labels"])
     path = trajectories.plot_trajectories(
         arms, os.path.join(out_dir, "grw_study_trajectories.png"),
         class_names=list(airplanes.CLASS_NAMES),
         title=f"{best['regime']}, seed {seed}, data seed 1: per-frame "
-              "embeddings of test clips, PCA")
+              f"'{PROBE}' features of test clips, PCA")
     paths.append(path)
   return paths
 

@@ -262,7 +262,7 @@ def movinet_grw_airplanes() -> cfg.ExperimentConfig:
   Built on Model Garden's generic `video_classification` experiment. Data:
   TFRecords of 16-frame 64x64 clips (3 classes: yaw, pitch, roll; 1000
   train / 100 test), set `input_path`. Model and optimization follow
-  `launch/demo.py` (the project's measured pilot): the official MoViNet
+  the earlier `launch/demo.py` defaults (1000 clips): the official MoViNet
   head, GRW on `block4` (the last stage output) with batch norm (alpha derived: 0), window 8, batch
   norm momentum 0.9, Adam 3e-3 with one warm-up epoch and cosine decay, 10
   epochs of batch 16, float32, one optimizer, no EMA.
@@ -338,10 +338,10 @@ def mobilenet_grw_airplanes() -> cfg.ExperimentConfig:
   """The airplanes warm-up with a per-frame MobileNetV3-S, from scratch.
 
   A mean over time of per-frame features cannot tell the rotation axis (every
-  frame has the same distribution in every class, see PILOT.md), so this
+  frame has the same distribution in every class), so this
   model exchanges channels between frames (causal temporal shift) and
   classifies with the causal Transformer head; GRW smooths its per-frame
-  embedding with batch norm and alpha 0 (the pilot's best pairing), window
+  embedding with batch norm and alpha 0 (the layer's default pairing), window
   8. Data, schedule and batch norm momentum as `movinet_grw_airplanes`.
   """
   config = movinet_grw_airplanes()

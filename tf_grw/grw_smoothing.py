@@ -46,9 +46,12 @@ class GRWSmoothing(tf_keras.layers.Layer):
   Choosing `alpha`: the velocity term stops the model from sharpening the
   order softmax by scaling embeddings up. After `"batch_norm"` or
   `"layer_norm"` the scale is already fixed, so `alpha=None` means 0 there and
-  the paper's 0.5 only for `normalization="none"`. In a measured pilot on a
-  rotating-airplane toy task, alpha=0.5 on batch-normalized embeddings cost 8
-  accuracy points while alpha=0 gained 12. An explicit `alpha` always wins.
+  the paper's 0.5 only for `normalization="none"`. An explicit `alpha`
+  always wins. In this project's airplanes study (README, "Does GRW help?";
+  150 noisy clips, MoViNet-A0 stream, 5 development seeds) batch norm with
+  alpha 0 on `block4` was ahead of the baseline by 4.5 points on average,
+  while the authors' final-layer setting (no normalization, alpha 0.5, on the
+  Transformer head's per-frame embedding) was behind by 6.7.
 
   The clock shortcut and `center_per_frame`: a causal model can read the frame
   index from its zero padding, and features that drift with the index in the
@@ -57,7 +60,9 @@ class GRWSmoothing(tf_keras.layers.Layer):
   index, the mean over the batch before the loss, so a drift shared by all
   clips adds nothing and only each clip's own motion is scored. It needs
   batches of several clips (with one clip the centered embeddings are 0 and
-  the loss is a constant).
+  the loss is a constant). In the airplanes study the frame index explained
+  about 5 % of `block4`'s feature variance, and centering did not help there
+  (+2.5 points over the baseline, against +4.5 without it).
 
   The output must be used: a functional model drops any layer whose output does
   not lead to the model outputs, and its loss with it. Use the returned tensor
