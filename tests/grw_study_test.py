@@ -83,3 +83,24 @@ def test_unknown_arm_is_refused(study, tmp_path):
   with pytest.raises(ValueError, match=r"Invalid value received for "
                      r"argument `arms`\. Expected names from \["):
     study.run_study(arms=["grw_everywhere"], results=str(tmp_path / "r"))
+
+
+def test_figures_are_drawn(study, tmp_path):
+  path = str(tmp_path / "r.jsonl")
+  emb = tmp_path / "cache" / "embeddings"
+  emb.mkdir(parents=True)
+  rng = np.random.default_rng(0)
+  for data_seed in (0, 1):
+    for seed, (b, g) in enumerate([(0.5, 0.6), (0.4, 0.45)]):
+      seed += 100 * data_seed
+      for arm, acc in (("baseline", b), ("grw_block4", g)):
+        study._append(path, _row(arm, seed, acc, data_seed))
+        np.savez(emb / f"n150_noisy_{arm}_seed{seed}_data{data_seed}.npz",
+                 block4=rng.normal(size=(6, 8, 4)).astype(np.float16),
+                 embedding=rng.normal(size=(6, 8, 4)).astype(np.float16),
+                 labels=np.arange(6) % 3)
+  paths = study.draw_figures(study.load_results(path),
+                             str(tmp_path / "cache"), out_dir=str(tmp_path))
+  assert [os.path.basename(p) for p in paths] == [
+      "grw_study_seeds.png", "grw_study_trajectories.png"]
+  assert all(os.path.getsize(p) > 10_000 for p in paths)
