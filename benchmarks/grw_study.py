@@ -25,7 +25,6 @@ Usage:
 import dataclasses
 import json
 import os
-import sys
 import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
