@@ -19,9 +19,16 @@ causal temporal shift, causal Transformer head, GRW on the per-frame
 embedding with batch norm, alpha 0), on the same data, seeds and schedule;
 they are not in the default run because they roughly double its time.
 
+Runs are independent (each seeds its own weights, dropout and shuffle), so
+the demo trains two at a time in separate processes (`--workers`, default:
+2 on a machine with 2 or more cores): one run keeps only about one core
+busy, and most of a run's first epoch is single-threaded tracing. The
+results do not depend on `--workers` (every per-epoch loss is equal with 1
+and 2). Log lines carry the elapsed time.
+
 Usage:
   .venv/bin/python launch/demo.py [--quick] [--seed 100] \
-      [--output_dir demo_output] [--models movinet,mobilenet]
+      [--output_dir demo_output] [--models movinet,mobilenet] [--workers 2]
 
 Outputs (under --output_dir): results.json, trajectories.png,
 training_curves.png, grw_a0_stream.tflite (grw_mobilenetv3s_stream.tflite),
@@ -79,18 +86,85 @@ flags.DEFINE_list("models", ["movinet"], "Model families compared: movinet "
                   "MobileNetV3-S with temporal shift).")
 flags.DEFINE_integer("mobilenet_embed_dim", 64, "MobileNet arms: per-frame "
                      "embedding width of the Transformer head.")
+flags.DEFINE_integer("workers", None, "Runs trained at once, each in its own "
+                     "process (default: the number of CPU cores, at most 2; a "
+                     "run keeps about one core busy). 1: one after another in "
+                     "this process. The results do not depend on it.")
 
 
 class _Tee:
-  """Prints to stdout and appends to a log file."""
+  """Prints to stdout and appends to a log file, stamped with elapsed time.
 
-  def __init__(self, path):
-    self.file = open(path, "a", encoding="utf-8")  # pylint: disable=consider-using-with
+  Several processes may append to the same file: each line is one write.
+  """
+
+  def __init__(self, path, started):
+    self.path = path
+    self.started = started
 
   def __call__(self, line):
+    elapsed = int(time.time() - self.started)
+    line = f"[{elapsed // 60:>2}:{elapsed % 60:02d}] {line}" if line else line
     print(line, flush=True)
-    self.file.write(line + "\n")
-    self.file.flush()
+    with open(self.path, "a", encoding="utf-8") as f:
+      f.write(line + "\n")
+
+
+def _run_job(job):
+  """Trains one (arm, seed) and measures it; runs in a worker process.
+
+  Uses no flags (a spawned worker has none parsed): everything comes in
+  `job`. Returns plain data: the per-epoch history and, for the first seed,
+  the probe's test features, the order check and the TF Lite check.
+  """
+  from tf_grw import comparison  # pylint: disable=g-import-not-at-top
+  log = _Tee(job["log_path"], job["started"])
+  arm, seed, test = job["arm"], job["seed"], job["test"]
+  log(f"Training {arm.name} (seed {seed})...")
+  model, history = comparison.train_arm(arm, seed, job["train"], test,
+                                        num_classes=job["num_classes"],
+                                        printer=log, verbose=job["verbose"])
+  outcome = {"history": history}
+  if job["first"]:
+    outcome["embeddings"] = comparison.frame_embeddings(model, test[0],
+                                                        job["probe"])
+    outcome["order_check"] = comparison.order_check(
+        model, test[0][:100], job["probe"], job["window"])
+  if job["export_path"]:
+    from tf_grw import export  # pylint: disable=g-import-not-at-top
+    log(f"Exporting {arm.name} (seed {seed}) to streaming TFLite...")
+    try:
+      export.export_tflite(model, job["export_path"],
+                           image_size=(job["resolution"], job["resolution"]))
+      clips = test[0][:20].astype(np.float32) / 255.0
+      check = export.verify_tflite(job["export_path"], model, clips)
+      outcome["tflite"] = {
+          k: (float(v) if isinstance(v, (int, float, np.number)) else v)
+          for k, v in check.items()}
+      log(f"TFLite stream (frame by frame) vs Keras whole clip on "
+          f"{len(clips)} test clips: max abs logit diff "
+          f"{check['max_abs_diff']:.2e}, top-1 agreement "
+          f"{check['top1_agreement']:.3f}, "
+          f"{check['latency_ms_median']:.2f} ms/frame")
+    except Exception as e:  # pylint: disable=broad-except
+      outcome["export_error"] = f"{type(e).__name__}: {e}"
+  return outcome
+
+
+def _run_jobs(jobs, workers):
+  """Runs `jobs` with `_run_job`, `workers` at a time (1: in this process).
+
+  Each job gets a fresh spawned process: its TensorFlow state starts clean,
+  as `train_arm` seeds everything, so results do not depend on `workers`.
+  """
+  if workers == 1:
+    return [_run_job(job) for job in jobs]
+  import concurrent.futures  # pylint: disable=g-import-not-at-top
+  import multiprocessing  # pylint: disable=g-import-not-at-top
+  with concurrent.futures.ProcessPoolExecutor(
+      max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
+      max_tasks_per_child=1) as pool:
+    return list(pool.map(_run_job, jobs))
 
 
 def _load_data(output_dir, num_train, num_test, log):
@@ -124,6 +198,11 @@ def main(argv):
     raise ValueError(
         "Invalid value received for argument `models`. Expected a list of "
         f"movinet, mobilenet. Received: models={FLAGS.models!r}")
+  workers = (FLAGS.workers if FLAGS.workers is not None
+             else max(1, min(2, os.cpu_count() or 1)))
+  if workers < 1:
+    raise ValueError("Invalid value received for argument `workers`. "
+                     f"Expected an integer >= 1. Received: workers={workers}")
   import tensorflow as tf  # pylint: disable=g-import-not-at-top
   from tf_grw import comparison  # pylint: disable=g-import-not-at-top
   from tf_grw import trajectories  # pylint: disable=g-import-not-at-top
@@ -136,8 +215,8 @@ def main(argv):
   num_test = FLAGS.num_test or 300
   out = os.path.abspath(FLAGS.output_dir)
   os.makedirs(out, exist_ok=True)
-  log = _Tee(os.path.join(out, "demo.log"))
   started = time.time()
+  log = _Tee(os.path.join(out, "demo.log"), started)
   names = {"movinet": "MoViNet-A0 stream", "mobilenet": "MobileNetV3-S"}
   log(f"GRW demo: {' and '.join(names.get(m, m) for m in FLAGS.models)}, "
       f"{num_train} train / {num_test} test "
@@ -198,30 +277,41 @@ def main(argv):
       "norm_momentum": FLAGS.norm_momentum,
       "seeds": list(range(FLAGS.seed, FLAGS.seed + num_seeds)),
       "command": " ".join(sys.argv)}}
-  curves, embeddings, first_models = {}, {}, {}
+  seeds = results["config"]["seeds"]
+  jobs = [{"arm": arm, "seed": seed, "train": train, "test": test,
+           "num_classes": 3, "probe": probes[arm.name],
+           "window": min(FLAGS.window, FLAGS.num_frames),
+           "first": seed == FLAGS.seed,
+           "export_path": (os.path.join(out, exports[arm.name])
+                           if FLAGS.export and seed == FLAGS.seed and
+                           arm.name in exports else None),
+           "resolution": FLAGS.resolution,
+           "log_path": os.path.join(out, "demo.log"), "started": started,
+           "verbose": 0 if workers > 1 else None}
+          for seed in seeds for arm in arms]  # Pairs finish together.
+  log(f"{len(jobs)} runs, {workers} at a time")
+  outcomes = {(job["arm"].name, job["seed"]): outcome for job, outcome in
+              zip(jobs, _run_jobs(jobs, workers))}
+  curves, embeddings, outputs, export_errors = {}, {}, {}, []
   for arm in arms:
-    accuracies, histories = [], []
-    for seed in results["config"]["seeds"]:
-      log(f"Training {arm.name} (seed {seed})...")
-      model, history = comparison.train_arm(arm, seed, train, test,
-                                            num_classes=3, printer=log)
-      accuracies.append(history[-1]["test_accuracy"])
-      histories.append(history)
+    histories = [outcomes[(arm.name, seed)]["history"] for seed in seeds]
+    accuracies = [history[-1]["test_accuracy"] for history in histories]
+    for seed, history in zip(seeds, histories):
       curves[f"{arm.name} seed {seed}"] = history
-      if seed == FLAGS.seed:
-        first_models[arm.name] = model
-        embeddings[arm.name] = (
-            comparison.frame_embeddings(model, test[0], probes[arm.name]),
-            test[1])
-        order = comparison.order_check(model, test[0][:100],
-                                       probes[arm.name],
-                                       min(FLAGS.window, FLAGS.num_frames))
-        results.setdefault("order_check", {})[arm.name] = order
+    first = outcomes[(arm.name, FLAGS.seed)]
+    embeddings[arm.name] = (first["embeddings"], test[1])
+    results.setdefault("order_check", {})[arm.name] = first["order_check"]
     results[arm.name] = {"test_accuracy": accuracies,
                          **comparison.summarize(accuracies),
                          "history": histories}
     results.setdefault("smoothness", {})[arm.name] = (
         trajectories.smoothness_stats(embeddings[arm.name][0]))
+    if "tflite" in first:
+      key = "tflite" if arm.name == "grw" else f"tflite_{arm.name}"
+      results[key] = first["tflite"]
+      outputs[key] = os.path.join(out, exports[arm.name])
+    if "export_error" in first:
+      export_errors.append(f"{arm.name}: {first['export_error']}")
 
   traj_path = trajectories.plot_trajectories(
       embeddings, os.path.join(out, "trajectories.png"),
@@ -232,30 +322,13 @@ def main(argv):
   curve_path = trajectories.plot_training_curves(
       curves, os.path.join(out, "training_curves.png"),
       keys=("loss", "grw_loss", "test_accuracy"))
-  outputs = {"trajectories": traj_path, "training_curves": curve_path,
-             "log": os.path.join(out, "demo.log")}
-
+  outputs.update(trajectories=traj_path, training_curves=curve_path,
+                 log=os.path.join(out, "demo.log"))
   results["outputs"] = outputs
   _write_results(out, results, started)  # The table survives a failed export.
-  if FLAGS.export:
-    from tf_grw import export  # pylint: disable=g-import-not-at-top
-    clips = test[0][:20].astype(np.float32) / 255.0
-    for arm_name, file_name in exports.items():
-      tflite_path = os.path.join(out, file_name)
-      log(f"Exporting {arm_name} (seed {FLAGS.seed}) to streaming TFLite...")
-      export.export_tflite(first_models[arm_name], tflite_path,
-                           image_size=(FLAGS.resolution, FLAGS.resolution))
-      check = export.verify_tflite(tflite_path, first_models[arm_name], clips)
-      key = "tflite" if arm_name == "grw" else f"tflite_{arm_name}"
-      results[key] = {k: (float(v) if isinstance(v, (int, float, np.number))
-                          else v) for k, v in check.items()}
-      log(f"TFLite stream (frame by frame) vs Keras whole clip on "
-          f"{len(clips)} test clips: max abs logit diff "
-          f"{check['max_abs_diff']:.2e}, top-1 agreement "
-          f"{check['top1_agreement']:.3f}, "
-          f"{check['latency_ms_median']:.2f} ms/frame")
-      outputs[key] = tflite_path
-      _write_results(out, results, started)
+  if export_errors:
+    raise RuntimeError("TFLite export failed (results.json is written): "
+                       + "; ".join(export_errors))
 
   log("")
   log(f"Test top-1 after {epochs} epochs ({num_seeds} seeds, "

@@ -23,7 +23,8 @@ def test_tiny_mobilenet_demo_end_to_end(tmp_path):
   result = _demo("--models=mobilenet", "--num_train=6", "--num_test=3",
                  "--epochs=1", "--num_seeds=1", "--num_frames=4",
                  "--resolution=16", "--batch_size=3", "--window=4",
-                 "--mobilenet_embed_dim=16", f"--output_dir={tmp_path}")
+                 "--mobilenet_embed_dim=16", "--workers=1",
+                 f"--output_dir={tmp_path}")
   assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
   with open(tmp_path / "results.json", encoding="utf-8") as f:
     results = json.load(f)
@@ -46,7 +47,7 @@ def test_tiny_movinet_demo_with_regime_flags(tmp_path):
                  "--num_seeds=2", "--num_frames=4", "--resolution=16",
                  "--batch_size=3", "--window=4", "--noise=0.1", "--jitter=2",
                  "--data_seed=5", "--head=transformer", "--center_per_frame",
-                 "--noexport", f"--output_dir={tmp_path}")
+                 "--noexport", "--workers=2", f"--output_dir={tmp_path}")
   assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
   with open(tmp_path / "results.json", encoding="utf-8") as f:
     results = json.load(f)
@@ -64,8 +65,16 @@ def test_tiny_movinet_demo_with_regime_flags(tmp_path):
   assert diff["mean"] == pytest.approx(
       (grw[0] - base[0] + grw[1] - base[1]) / 2)
   assert "paired by seed" in result.stdout
+  assert "4 runs, 2 at a time" in result.stdout
   assert results["grw"]["history"][0][0]["grw_loss"] > 0
   assert results["baseline"]["history"][0][0]["grw_loss"] == 0
+
+
+def test_bad_workers_is_refused(tmp_path):
+  result = _demo("--workers=0", f"--output_dir={tmp_path}")
+  assert result.returncode != 0
+  assert ("Invalid value received for argument `workers`. Expected an "
+          "integer >= 1. Received: workers=0") in result.stderr
 
 
 def test_unknown_model_family_is_refused(tmp_path):

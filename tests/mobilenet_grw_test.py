@@ -77,17 +77,56 @@ def test_grw_loss_only_in_training(tsm_mean):
   assert not tsm_mean.losses
 
 
-def test_grw_loss_values_match_the_layer(tsm_mean):
-  """The level3 tap sees the spatial mean per frame of that block."""
-  x = video()
-  tsm_mean(x, training=True)
-  features = tsm_mean.per_frame_embeddings(x)
-  layer = tsm_mean.grw_layers[0]
-  # The layer's batch norm in training mode normalizes with batch statistics.
-  expected = layer(features["block3"], training=True)
-  del expected
-  assert float(layer.losses[0]) == pytest.approx(float(tsm_mean.losses[0]),
-                                                 rel=1e-4)
+def test_each_grw_loss_comes_from_the_endpoint_it_names():
+  """weight * GRW loss of each tap, by hand from Model Garden's endpoints.
+
+  The frames go through the official MobileNet backbone as one batch laid
+  out by hand (clip-major), its level endpoints are pooled over space and
+  regrouped into clips in NumPy and scored by the float64 brute force of the
+  paper's definition. The taps differ in weight, alpha and normalization,
+  so swapped taps, a wrong level-to-block mapping or a scrambled
+  [B*T] -> [B, T] regrouping fail.
+  """
+  from grw_loss_test import brute_force  # pylint: disable=g-import-not-at-top
+  from movinet_grw_test import _batch_norm  # pylint: disable=g-import-not-at-top
+  tf_keras.utils.set_random_seed(2)
+  frames = 5
+  taps = {"level3": ("3", 0.4, 0.5, "none"),
+          "level5": ("5", 1.1, 0.25, "batch_norm")}
+  model = build_mobilenet_grw(
+      num_classes=CLASSES, filter_size_scale=0.5, head="mean",
+      temporal_shift=False, input_normalization="none", window=frames,
+      grw_endpoints=[{"endpoint": e, "weight": w, "alpha": a,
+                      "normalization": n}
+                     for e, (_, w, a, n) in taps.items()])
+  # Each clip brightens steadily in its own color.
+  ramp = np.linspace(0, 0.6, frames)[None, :, None, None, None]
+  colors = np.eye(3)[:, None, None, None, :]
+  x = (0.3 * video(batch=3, frames=frames, seed=4) + ramp * colors).astype(
+      "float32")
+  model(x, training=True)
+  losses = [float(l) for l in model.losses]
+  flat = np.concatenate([x[b] for b in range(len(x))])  # Clip-major frames.
+  levels = model.backbone(tf.constant(flat), training=True)
+
+  def by_hand(level, weight, alpha, normalization, regroup=None):
+    pooled = np.asarray(levels[level], np.float64).mean(axis=(1, 2))
+    z = np.stack([pooled[b * frames:(b + 1) * frames] for b in range(len(x))])
+    if regroup is not None:
+      z = regroup(z)
+    if normalization == "batch_norm":
+      z = _batch_norm(z)
+    return weight * brute_force(z, frames, alpha)[0]
+
+  expected = [by_hand(*settings) for settings in taps.values()]
+  np.testing.assert_allclose(losses, expected, rtol=2e-4)
+  # Teeth: the taps' values are far apart, and a frame-major regrouping of
+  # the same features (a scrambled reshape) gives another value.
+  assert min(expected) > 0 and max(expected) > 1.2 * min(expected)
+  for settings, value in zip(taps.values(), expected):
+    scrambled = by_hand(*settings, regroup=lambda z: z.reshape(-1).reshape(
+        z.shape[1], z.shape[0], -1).transpose(1, 0, 2))
+    assert abs(scrambled - value) > 0.02 * value, settings
 
 
 def test_grw_gradients_reach_the_backbone(tsm_mean):

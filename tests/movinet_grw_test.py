@@ -193,6 +193,80 @@ def test_grw_metrics_and_total(stream_a0):
   assert losses[2] == 0.0
 
 
+def _official_stage_ends(model_id):
+  """Official endpoint name of each stage's last layer, from BLOCK_SPECS."""
+  blocks = [s for s in movinet.BLOCK_SPECS[model_id]
+            if isinstance(s, movinet.MovinetBlockSpec)]
+  return {f"block{b}": f"block{b}_layer{len(s.expand_filters) - 1}"
+          for b, s in enumerate(blocks)}
+
+
+def _batch_norm(z, epsilon=1e-3):
+  """Batch statistics over all (clip, frame) rows, no scale or offset."""
+  flat = z.reshape(-1, z.shape[-1])
+  return ((flat - flat.mean(0)) / np.sqrt(flat.var(0) + epsilon)).reshape(
+      z.shape)
+
+
+def test_each_grw_loss_comes_from_the_endpoint_it_names():
+  """weight * GRW loss of every tap, by hand from the official endpoints.
+
+  The features come from the official backbone's endpoint dict, are pooled
+  over space in NumPy and scored by the float64 brute force of the paper's
+  definition; taps differ in weight, alpha and normalization, so a swapped
+  tap, a wrong stage-to-layer mapping or a scrambled [B, T] layout fails.
+  """
+  from grw_loss_test import brute_force  # pylint: disable=g-import-not-at-top
+  tf_keras.utils.set_random_seed(1)
+  taps = {"stem": (0.3, 0.5, "none"), "block2": (0.7, 0.25, "batch_norm"),
+          "block4_layer1": (1.3, 0.25, "none")}
+  model = build_movinet_grw(
+      "a0", num_classes=CLASSES,
+      grw_endpoints=[{"endpoint": e, "weight": w, "alpha": a,
+                      "normalization": n} for e, (w, a, n) in taps.items()],
+      window=4, dropout_rate=0.0, stochastic_depth_drop_rate=0.0)
+  _set_rezero(model, 2.0)  # Residual branches weigh: layers differ clearly.
+  # Each clip brightens steadily in its own color, so the order of frames
+  # (and which clip a frame belongs to) shows in the features.
+  ramp = np.linspace(0, 0.6, FRAMES)[None, :, None, None, None]
+  colors = np.eye(3)[:, None, None, None, :]
+  x = (0.3 * _video(batch=3, seed=5) + ramp * colors).astype("float32")
+  model(x, training=True)
+  losses = [float(l) for l in model.losses]
+  endpoints, _ = model.backbone({"image": tf.constant(x)}, training=True)
+  names = {"stem": "stem", "block2": _official_stage_ends("a0")["block2"],
+           "block4_layer1": "block4_layer1"}
+  assert names["block2"] == "block2_layer2"
+
+  def by_hand(name, weight, alpha, normalization):
+    z = np.asarray(endpoints[name], np.float64).mean(axis=(2, 3))
+    if normalization == "batch_norm":
+      z = _batch_norm(z)
+    return weight * brute_force(z, 4, alpha)[0]
+
+  expected = {tap: by_hand(names[tap], *settings)
+              for tap, settings in taps.items()}
+  np.testing.assert_allclose(losses, list(expected.values()), rtol=2e-4)
+  # The check has teeth: every tap's value is far from every other's, from
+  # the neighbouring layers' (an off-by-one stage mapping) and from the same
+  # tap read with frames and clips transposed.
+  values = sorted(expected.values())
+  assert values[0] > 0 and all(b > 1.2 * a for a, b in zip(values,
+                                                          values[1:])), expected
+  for tap, neighbour in (("block2", "block2_layer1"),
+                         ("block2", "block3_layer0"),
+                         ("block4_layer1", "block4_layer0"),
+                         ("block4_layer1", "block4_layer2")):
+    other = by_hand(neighbour, *taps[tap])
+    # 2 % is 100 times the tolerance of the match above.
+    assert abs(other - expected[tap]) > 0.02 * expected[tap], (tap, neighbour)
+  z = np.asarray(endpoints["stem"], np.float64).mean(axis=(2, 3))
+  scrambled = z.reshape(-1, z.shape[-1]).reshape(
+      z.shape[1], z.shape[0], -1).transpose(1, 0, 2)
+  assert abs(0.3 * brute_force(scrambled, 4, 0.5)[0] - expected["stem"]) > (
+      0.1 * expected["stem"])
+
+
 def test_grw_gradients_reach_backbone(stream_a0):
   model = stream_a0
   stem_kernel = [v for v in model.backbone.trainable_variables
