@@ -28,6 +28,10 @@ Usage:
   .venv/bin/python benchmarks/grw_study.py --phase=confirm \
       --regimes=n150_noisy --arms=baseline,grw_block4_center
   .venv/bin/python benchmarks/grw_study.py --report_only --figures
+
+A run keeps about one CPU core busy, so two study processes (say, with
+`--seeds` in opposite orders) fill a 2-core machine; each checks the results
+file before every run and skips what the other has finished.
 """
 
 import dataclasses
@@ -415,6 +419,10 @@ def run_study(phase="dev", regimes=None, arms=None, seeds=None,
         flush=True)
   started = time.time()
   for i, (regime, arm, seed) in enumerate(plan):
+    if (data_seed, regime, arm, seed, epochs) in load_results(results):
+      print(f"[{i + 1}/{len(plan)}] {regime} {arm} seed {seed}: done by "
+            "another process, skipped", flush=True)
+      continue  # Several processes can share one results file.
     print(f"[{i + 1}/{len(plan)}, {time.time() - started:.0f}s] ", end="",
           flush=True)
     row = run_one(regime, arm, seed, data_seed, epochs, num_test, cache_dir,

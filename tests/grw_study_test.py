@@ -104,3 +104,56 @@ def test_figures_are_drawn(study, tmp_path):
   assert [os.path.basename(p) for p in paths] == [
       "grw_study_seeds.png", "grw_study_trajectories.png"]
   assert all(os.path.getsize(p) > 10_000 for p in paths)
+
+
+def test_confirmation_data_seeds_are_pooled(study, tmp_path):
+  path = str(tmp_path / "r.jsonl")
+  pairs = {1: [(0.40, 0.50), (0.45, 0.44)], 2: [(0.50, 0.62), (0.41, 0.47)]}
+  for data_seed, rows in pairs.items():
+    for i, (b, g) in enumerate(rows):
+      seed = 100 * data_seed + i
+      study._append(path, _row("baseline", seed, b, data_seed))
+      study._append(path, _row("grw_block4", seed, g, data_seed))
+  study._append(path, _row("baseline", 0, 0.1, 0))  # Dev: never pooled.
+  study._append(path, _row("grw_block4", 0, 0.9, 0))
+  lines, cells = study.table(study.load_results(path))
+  pooled = [c for c in cells if c["data_seed"] == "pooled"]
+  assert len(pooled) == 1 and pooled[0]["data_seeds"] == [1, 2]
+  d = np.array([g - b for rows in pairs.values() for b, g in rows])
+  half = 3.182446 * d.std(ddof=1) / 2  # t(0.975, 3), textbook; sqrt(4) = 2.
+  assert pooled[0]["n"] == 4 and pooled[0]["wins"] == 3
+  assert pooled[0]["diff"] == pytest.approx(d.mean())
+  assert pooled[0]["hi"] == pytest.approx(d.mean() + half, rel=1e-5)
+  assert any(line.startswith("confirmation pooled") for line in lines)
+
+
+def test_runs_finished_by_another_process_are_skipped(study, tmp_path,
+                                                      monkeypatch):
+  path = str(tmp_path / "r.jsonl")
+  calls = []
+
+  def fake_run(regime, arm, seed, data_seed, epochs, num_test, cache_dir,
+               printer=print):
+    calls.append((arm, seed))
+    if not calls[1:]:  # Meanwhile another process finishes seed 1's baseline.
+      study._append(path, _row("baseline", 1, 0.3, data_seed, regime))
+    return _row(arm, seed, 0.4, data_seed, regime)
+
+  monkeypatch.setattr(study, "run_one", fake_run)
+  study.run_study(regimes=["n150_noisy"], arms=["baseline"], seeds=[0, 1],
+                  results=path)
+  assert calls == [("baseline", 0)]
+
+
+def test_learning_curve_is_drawn(study, tmp_path):
+  path = str(tmp_path / "r.jsonl")
+  for regime in ("n150_noisy", "n450_noisy"):
+    for seed in (0, 1):
+      for arm, acc in (("baseline", 0.5 + 0.05 * seed),
+                       ("grw_block4", 0.55 + 0.02 * seed)):
+        study._append(path, _row(arm, seed, acc, 0, regime))
+  paths = study.draw_figures(study.load_results(path), str(tmp_path / "c"),
+                             out_dir=str(tmp_path))
+  assert [os.path.basename(p) for p in paths] == [
+      "grw_study_seeds.png", "grw_study_learning_curve.png"]
+  assert os.path.getsize(paths[1]) > 10_000
