@@ -18,6 +18,9 @@ INSTALL_REQUIRES = [
     "ai-edge-litert==2.3.0",
     "opencv-python-headless==5.0.0.93",
     "gin-config==0.5.0",
+    # tf_grw.comparison.paired_difference (t-intervals); also a dependency of
+    # tf-models-official, pinned here because we import it directly.
+    "scipy==1.17.1",
 ]
 
 setuptools.setup(

@@ -85,13 +85,18 @@ def test_evaluate_restores_the_checkpoint(evaluate, saved, streaming):
 def test_main_writes_the_report(evaluate, saved, tmp_path, capsys):
   evaluate.define_flags()
   output = str(tmp_path / "report.json")
+  label_map = tmp_path / "label_map.json"
+  # Names not in alphabetical order: the index, not the name, orders them.
+  label_map.write_text(json.dumps({"roll": 2, "yaw": 0, "pitch": 1}))
   with flagsaver.flagsaver():
     flags.FLAGS([
         "evaluate", f"--experiment={_EXPERIMENT}",
         f"--checkpoint={saved['prefix']}", f"--output_json={output}",
+        f"--label_map={label_map}",
         "--params_override=" + json.dumps(_override(saved["records"]))])
     evaluate.main(None)
-  assert "top-1" in capsys.readouterr().out.lower()
+  printed = capsys.readouterr().out
+  assert "top-1" in printed.lower()
   with open(output) as f:
     summary = json.load(f)
   assert summary["checkpoint"] == saved["prefix"]
@@ -100,6 +105,11 @@ def test_main_writes_the_report(evaluate, saved, tmp_path, capsys):
   expected = np.zeros((3, 3), int)
   expected[np.arange(_CLIPS), saved["logits"].argmax(axis=1)] = 1
   assert summary["confusion"] == expected.tolist()
+  assert summary["class_names"] == ["yaw", "pitch", "roll"]
+  # Clip i has label i: each name is printed with its own class's accuracy.
+  predicted = saved["logits"].argmax(axis=1)
+  for i, name in enumerate(["yaw", "pitch", "roll"]):
+    assert f"{name} {float(predicted[i] == i):.3f}" in printed, printed
 
 
 @pytest.mark.slow

@@ -12,6 +12,7 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
 import tensorflow as tf
 
 from official.core import exp_factory
@@ -72,3 +73,32 @@ def test_experiment_builder_needs_an_experiment(tmp_path):
   result = _run("--builder=experiment", f"--output_dir={tmp_path}")
   assert result.returncode != 0
   assert "Invalid value received for argument `experiment`" in result.stderr
+
+
+@pytest.mark.slow
+def test_grw_builder_exports_the_trained_movinet_without_grw(tmp_path):
+  # README: "`--builder=grw` rebuilds the model without its GRW taps".
+  from tf_grw.movinet_grw import build_movinet_grw  # pylint: disable=g-import-not-at-top
+  tf.random.set_seed(3)
+  model = build_movinet_grw("a0", num_classes=3, stream=True,
+                            grw_endpoints=["block4"], window=4)
+  clips = np.random.default_rng(1).random((2, 4, 32, 32, 3)).astype(
+      "float32")
+  model(clips, training=True)  # Moves the batch-norm statistics.
+  for v in model.classifier_head.weights:
+    v.assign(tf.random.normal(v.shape, seed=2))
+  prefix = tf.train.Checkpoint(model=model).save(str(tmp_path / "ckpt"))
+  np.save(tmp_path / "clips.npy", clips)
+  result = _run("--builder=grw", "--model_id=a0", "--num_classes=3",
+                "--image_size=32", f"--checkpoint={prefix}", "--nostreaming",
+                f"--output_dir={tmp_path / 'out'}",
+                f"--verify_clips={tmp_path}/clips.npy")
+  assert result.returncode == 0, result.stderr[-3000:]
+  report = json.loads(result.stdout[result.stdout.index("{"):])
+  lite = report["float"]["path"]
+  assert os.path.basename(lite) == "movinet_a0_stream_float.tflite"
+  # The trained weights, frame by frame, equal the GRW model in inference.
+  logits = export.run_tflite_stream(lite, clips[1:])
+  expected = model(clips[1:], training=False).numpy()[0]
+  assert np.abs(expected).max() > 0.1
+  np.testing.assert_allclose(logits[-1], expected, atol=1e-4)

@@ -71,6 +71,12 @@ def test_fit_trains_logs_grw_and_resumes(fit, tmp_path):
           "val_loss", "val_top_1_accuracy"} <= set(logs)
   assert len(logs["loss"]) == 2 and all(v > 0 for v in logs["grw_loss"])
   assert all(np.isfinite(logs["val_loss"]))
+  # README: "Its val_grw_loss* columns read 0: GRW adds nothing outside
+  # training."
+  val_grw = [k for k in logs if k.startswith("val_grw_loss")]
+  assert {"val_grw_loss", "val_grw_loss_block4_layer3"} <= set(val_grw)
+  assert all(v == 0 for k in val_grw for v in logs[k]), {
+      k: logs[k] for k in val_grw}
   with open(os.path.join(model_dir, "history.json")) as f:
     assert json.load(f)["loss"] == pytest.approx(logs["loss"])
   final = tf.train.latest_checkpoint(os.path.join(model_dir, "final"))
