@@ -493,11 +493,13 @@ def test_transformer_stream_frame_by_frame_equals_clip(transformer_a0):
   outputs, states = _stream(stream, states, x)
   np.testing.assert_array_equal(states["state_head_count"], [FRAMES] * 2)
   # Last logits: the whole clip; earlier ones: the clip's prefixes.
+  # Measured 2026-12-03: differences 7.2e-7 on logits up to 2.3; the last
+  # frame moves the logits by 0.23. Tolerance 1e-5, guard 1e-2.
   np.testing.assert_allclose(outputs[-1], model(x, training=False),
-                             atol=1e-4)
+                             atol=1e-5)
   np.testing.assert_allclose(outputs[1], model(x[:, :2], training=False),
-                             atol=1e-4)
-  assert np.abs(outputs[-1] - outputs[-2]).max() > 1e-6
+                             atol=1e-5)
+  assert np.abs(outputs[-1] - outputs[-2]).max() > 1e-2
   # A full buffer (max_frames=2) ignores later frames: logits stay put.
   short = movinet_grw.MovinetTransformerStream(
       stream.backbone, stream.temporal_head, max_frames=2)
