@@ -278,6 +278,38 @@ def test_grw_gradients_reach_backbone(stream_a0):
   assert grad is not None and float(tf.reduce_max(tf.abs(grad))) > 0
 
 
+def _op_types(model, training, grw_layers=()):
+  """Sorted op types (Identity no-ops aside), and the ops in GRW layers."""
+  spec = tf.TensorSpec([1, FRAMES, SIZE, SIZE, 3], tf.float32)
+  graph = tf.function(lambda x: model(x, training=training)).get_concrete_function(
+      spec).graph
+  ops = graph.get_operations()
+  scopes = {layer.name for layer in grw_layers}
+  return sorted(op.type for op in ops if op.type != "Identity"), [
+      op.name for op in ops if scopes & set(op.name.split("/"))]
+
+
+@pytest.mark.slow
+def test_inference_graph_is_the_official_one_op_for_op(stream_a0):
+  """README: zero inference overhead.
+
+  The exported model (`inference_model()`) traces exactly the official
+  classifier's ops. The GRW model itself traces no GRW op in inference
+  (its backbone keeps the training recipe's sync batch norm, which is never
+  fused, hence the rebuilt plain model for export).
+  """
+  official_ops, _ = _op_types(_official("a0"), training=False)
+  ops, grw_names = _op_types(stream_a0.inference_model(), training=False)
+  assert ops == official_ops and not grw_names
+  layers = stream_a0.grw_layers
+  assert len(layers) == 3
+  inference_ops, grw_names = _op_types(stream_a0, False, layers)
+  assert not grw_names
+  # Teeth: in training the same model traces the GRW losses.
+  training_ops, grw_names = _op_types(stream_a0, True, layers)
+  assert grw_names and len(training_ops) > len(inference_ops)
+
+
 def test_inference_model_is_official_and_equal(stream_a0):
   model = stream_a0
   inference = model.inference_model()
