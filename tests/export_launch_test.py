@@ -101,4 +101,6 @@ def test_grw_builder_exports_the_trained_movinet_without_grw(tmp_path):
   logits = export.run_tflite_stream(lite, clips[1:])
   expected = model(clips[1:], training=False).numpy()[0]
   assert np.abs(expected).max() > 0.1
-  np.testing.assert_allclose(logits[-1], expected, atol=1e-4)
+  # Logits reach hundreds here (random head): compare relatively (2.9e-6
+  # measured in CI).
+  np.testing.assert_allclose(logits[-1], expected, rtol=1e-5, atol=1e-4)
