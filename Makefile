@@ -18,11 +18,11 @@ $(STAMP): setup.py
 
 # The full suite, slow tests included (CI runs exactly this).
 test: $(STAMP)
-	$(PY) -m pytest tests -q -ra $(XDIST)
+	$(PY) -m pytest tests tf_grw -q -ra $(XDIST)
 
 # Everything except tests marked slow.
 test-fast: $(STAMP)
-	$(PY) -m pytest tests -q -ra -m "not slow" $(XDIST)
+	$(PY) -m pytest tests tf_grw -q -ra -m "not slow" $(XDIST)
 
 demo: $(STAMP)
 	$(PY) launch/demo.py $(DEMO_FLAGS)

@@ -27,7 +27,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import numpy as np  # pylint: disable=g-import-not-at-top
 import tensorflow as tf  # pylint: disable=g-import-not-at-top
 
-from tf_grw.grw_loss import grw_loss  # pylint: disable=g-import-not-at-top
+from tf_grw.core.grw_loss import grw_loss  # pylint: disable=g-import-not-at-top
 
 
 def materialized_grw_loss(z, window, alpha=0.5):

@@ -66,7 +66,7 @@ def restore(task, model, checkpoint_path, params, ema=False):
   import tensorflow as tf  # pylint: disable=g-import-not-at-top
   import tf_keras  # pylint: disable=g-import-not-at-top
   from official.modeling import optimization  # pylint: disable=g-import-not-at-top
-  from tf_grw.errors import invalid_value  # pylint: disable=g-import-not-at-top
+  from tf_grw.core.errors import invalid_value  # pylint: disable=g-import-not-at-top
 
   if tf.io.gfile.isdir(checkpoint_path):
     found = tf.train.latest_checkpoint(checkpoint_path)

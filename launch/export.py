@@ -49,7 +49,7 @@ import tf_keras  # pylint: disable=g-import-not-at-top
 from official.projects.movinet.modeling import movinet  # pylint: disable=g-import-not-at-top
 from official.projects.movinet.modeling import movinet_model  # pylint: disable=g-import-not-at-top
 from tf_grw import export  # pylint: disable=g-import-not-at-top
-from tf_grw.errors import invalid_value  # pylint: disable=g-import-not-at-top
+from tf_grw.core.errors import invalid_value  # pylint: disable=g-import-not-at-top
 
 _SAVED_MODEL = flags.DEFINE_string(
     "saved_model", None, "Static stream SavedModel to convert to TF Lite "

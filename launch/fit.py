@@ -104,37 +104,10 @@ def _is_chief(strategy):
       "chief" not in resolver.cluster_spec().as_dict())
 
 
-def write_airplanes_records(output_dir, num_train=1000, num_test=100,
-                            num_frames=16, resolution=64, seed=0):
-  """Writes `{train,test}-00000-of-00001.tfrecord` of airplane clips.
-
-  SequenceExamples in Model Garden's video layout (context
-  `clip/label/index`, feature list `image/encoded` of JPEG frames), clips of
-  `tf_grw.datasets.airplanes` (train and test seeds derived from `seed`).
-
-  Returns:
-    {split: path}.
-  """
-  import tensorflow as tf  # pylint: disable=g-import-not-at-top
-  from tf_grw.datasets import airplanes  # pylint: disable=g-import-not-at-top
-  os.makedirs(output_dir, exist_ok=True)
-  paths = {}
-  for split, count in (("train", num_train), ("test", num_test)):
-    path = os.path.join(output_dir, f"{split}-00000-of-00001.tfrecord")
-    with tf.io.TFRecordWriter(path) as writer:
-      for _, videos, labels in airplanes.iter_split(
-          count, num_frames, resolution, airplanes.split_seed(seed, split)):
-        for video, label in zip(videos, labels):
-          example = tf.train.SequenceExample()
-          example.context.feature["clip/label/index"].int64_list.value.append(
-              int(label))
-          frames = example.feature_lists.feature_list["image/encoded"]
-          for frame in video:
-            frames.feature.add().bytes_list.value.append(
-                tf.io.encode_jpeg(frame, quality=95).numpy())
-          writer.write(example.SerializeToString())
-    paths[split] = path
-  return paths
+def write_airplanes_records(output_dir, **kwargs):
+  """`tf_grw.datasets.airplanes_records.write_airplanes_records` (lazy import)."""
+  from tf_grw.datasets import airplanes_records  # pylint: disable=g-import-not-at-top
+  return airplanes_records.write_airplanes_records(output_dir, **kwargs)
 
 
 def _airplane_datasets(params, seed):

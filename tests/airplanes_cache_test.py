@@ -1,8 +1,6 @@
 """Tests of `tf_grw.datasets.airplanes_cache`."""
 
-import doctest
 import os
-import sys
 
 import numpy as np
 import pytest
@@ -42,8 +40,3 @@ def test_bad_arguments_fail_before_rendering(tmp_path):
                      r"`noise`"):
     airplanes_cache.cached_split(str(tmp_path), "test", 3, 4, 16, noise=-1.0)
   assert not os.listdir(tmp_path)
-
-
-def test_docstring_examples():
-  result = doctest.testmod(sys.modules["tf_grw.datasets.airplanes_cache"])
-  assert result.attempted > 0 and result.failed == 0

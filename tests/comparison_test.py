@@ -109,10 +109,3 @@ def test_paired_difference_errors():
                      r"`treated`\. Expected a non-empty 1-D sequence as long "
                      r"as `control` \(2\)"):
     comparison.paired_difference([0.1, 0.2, 0.3], [0.1, 0.2])
-
-
-def test_docstring_examples():
-  import doctest  # pylint: disable=g-import-not-at-top
-  import sys  # pylint: disable=g-import-not-at-top
-  result = doctest.testmod(sys.modules["tf_grw.comparison"])
-  assert result.attempted > 0 and result.failed == 0

@@ -1,17 +1,10 @@
-"""Tests of `tf_grw.errors` (the project's Keras-style argument errors)."""
-
-import doctest
+"""Tests of `tf_grw.core.errors` (the project's Keras-style argument errors)."""
 
 import numpy as np
 
-from tf_grw import errors
-from tf_grw.errors import Described
-from tf_grw.errors import invalid_value
+from tf_grw.core.errors import Described
+from tf_grw.core.errors import invalid_value
 
-
-def test_docstring_examples():
-  result = doctest.testmod(errors)
-  assert result.failed == 0 and result.attempted >= 2
 
 
 def test_values_are_shown_by_repr_and_descriptions_bare():

@@ -96,7 +96,7 @@ def test_kinetics600_is_the_papers_recipe_on_model_gardens_experiment():
   assert optimizer.learning_rate.cosine.alpha == 0.01  # -> 1e-5.
   assert optimizer.ema.average_decay == experiments.EMA_DECAY
   # alpha None + normalization "none" -> the paper's 0.5 in the model.
-  from tf_grw.grw_smoothing import default_alpha  # pylint: disable=g-import-not-at-top
+  from tf_grw.core.grw_smoothing import default_alpha  # pylint: disable=g-import-not-at-top
   assert default_alpha(task.grw.normalization) == 0.5
 
 

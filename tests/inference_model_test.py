@@ -4,7 +4,6 @@ The export round trips (SavedModel, TF Lite, '3d_2plus1d' conversion) are in
 export_test.py; these are the resolution rules and their errors.
 """
 
-import doctest
 import re
 
 import numpy as np
@@ -13,7 +12,6 @@ import tf_keras
 
 from official.projects.movinet.modeling import movinet
 from official.projects.movinet.modeling import movinet_model
-from tf_grw import inference_model
 from tf_grw.inference_model import inference_keras_model
 from tf_grw.inference_model import whole_clip_function
 
@@ -33,10 +31,6 @@ def _official(causal=True, use_external_states=False, frames=None):
 def _clip(frames=4):
   return np.random.default_rng(0).random((1, frames, 32, 32, 3), "float32")
 
-
-def test_docstring_example():
-  result = doctest.testmod(inference_model)
-  assert result.failed == 0 and result.attempted > 0
 
 
 def test_one_frame_stream_model_is_rebuilt_for_whole_clips():
@@ -90,3 +84,28 @@ class _Wrapper:
 def test_bad_models_get_a_clear_error(model, streaming, expected):
   with pytest.raises(ValueError, match=re.escape(expected)):
     inference_keras_model(model, streaming)
+
+
+def test_rebuild_keeps_se_gating_and_pooling_and_fails_loudly_without_them():
+  """Settings `get_config()` lacks are read from the official privates.
+
+  The rebuilt stream model keeps the source's non-default SE type, gating
+  activation and pooling type; if a Model Garden version renamed one of
+  those attributes, the rebuild must stop, not guess a default.
+  """
+  tf_keras.utils.set_random_seed(0)
+  backbone = movinet.Movinet(
+      model_id="a0", causal=True, conv_type="2plus1d", se_type="2plus3d",
+      gating_activation="hard_sigmoid", average_pooling_type="2d",
+      use_sync_bn=False)
+  model = movinet_model.MovinetClassifier(backbone, 3)
+  stream = inference_keras_model(model, streaming=True)
+  assert stream.backbone is not backbone
+  assert (stream.backbone._se_type, stream.backbone._gating_activation,  # pylint: disable=protected-access
+          stream.backbone._average_pooling_type) == (  # pylint: disable=protected-access
+              "2plus3d", "hard_sigmoid", "2d")
+  del backbone._gating_activation  # pylint: disable=protected-access
+  with pytest.raises(AttributeError, match=re.escape(
+      "Movinet has no attribute `_gating_activation`: this tf-models-official"
+      " version stores the MoViNet settings differently")):
+    inference_keras_model(model, streaming=True)

@@ -1,7 +1,5 @@
 """Tests of `tf_grw.mobilenet_backbone` (the official MobileNet as a block chain)."""
 
-import doctest
-
 import numpy as np
 import pytest
 
@@ -131,8 +129,3 @@ def test_residual_shift_is_x_plus_branch_of_shifted_x(causal):
   other = plain.per_frame(plain.block_outputs(x, training=False),
                           plain.chain.final).numpy()
   assert np.abs(other - ours).max() > 1e-2 * scale
-
-
-def test_docstring_examples():
-  result = doctest.testmod(mobilenet_backbone)
-  assert result.failed == 0 and result.attempted > 0

@@ -6,7 +6,6 @@ and the stream model have their own tests (`mobilenet_backbone_test`,
 `mobilenet_stream_test`).
 """
 
-import doctest
 import os
 
 import numpy as np
@@ -15,7 +14,6 @@ import tensorflow as tf
 import tf_keras
 
 from official.vision.modeling.backbones import mobilenet
-from tf_grw import mobilenet_grw
 from tf_grw.mobilenet_grw import build_mobilenet_grw
 from tf_grw.mobilenet_grw import MobilenetGRWClassifier
 from tf_grw.mobilenet_grw import MobilenetVideoClassifier
@@ -230,8 +228,3 @@ def test_get_config_round_trip(tsm_transformer):
   x = video()
   np.testing.assert_allclose(clone(x, training=False),
                              tsm_transformer(x, training=False), atol=1e-6)
-
-
-def test_docstring_examples():
-  result = doctest.testmod(mobilenet_grw, optionflags=doctest.ELLIPSIS)
-  assert result.failed == 0 and result.attempted > 0

@@ -1,6 +1,5 @@
 """Tests of `tf_grw.mobilenet_stream` (frame-by-frame MobileNet inference)."""
 
-import doctest
 import re
 
 import numpy as np
@@ -8,7 +7,6 @@ import pytest
 import tensorflow as tf
 
 from tf_grw import export
-from tf_grw import mobilenet_stream
 from tf_grw.mobilenet_grw import build_mobilenet_grw
 from tf_grw.mobilenet_stream import MobilenetVideoStream
 # pylint: disable=g-bad-import-order,unused-import
@@ -97,8 +95,3 @@ def test_saved_model_stream_and_base(tsm_transformer, tmp_path):
     logits = out.pop("logits")
     states = out
   np.testing.assert_allclose(logits, expected, atol=1e-4)
-
-
-def test_docstring_examples():
-  result = doctest.testmod(mobilenet_stream, optionflags=doctest.ELLIPSIS)
-  assert result.failed == 0 and result.attempted > 0

@@ -1,7 +1,5 @@
 """Tests of `tf_grw.movinet_recipes` (official recipes, GRW endpoint names)."""
 
-import doctest
-
 import pytest
 
 from tf_grw import grw_endpoints
@@ -55,8 +53,3 @@ def test_embedding_only_with_the_transformer_head():
   with pytest.raises(ValueError, match="'embedding' only with head="):
     movinet_recipes.resolve_endpoints(["embedding"], "a0", "movinet",
                                       defaults)
-
-
-def test_docstring_examples():
-  result = doctest.testmod(movinet_recipes)
-  assert result.failed == 0 and result.attempted > 0

@@ -1,19 +1,13 @@
-"""Tests of `tf_grw.quiet_logs` (INFO chatter kept out, levels restored)."""
+"""Tests of `tf_grw.core.quiet_logs` (INFO chatter kept out, levels restored)."""
 
-import doctest
 import logging as py_logging
 
 from absl import logging
 import pytest
 import tensorflow as tf
 
-from tf_grw import quiet_logs
-from tf_grw.quiet_logs import quiet_info_logs
+from tf_grw.core.quiet_logs import quiet_info_logs
 
-
-def test_docstring_example():
-  result = doctest.testmod(quiet_logs)
-  assert result.failed == 0 and result.attempted > 0
 
 
 def test_info_is_dropped_warnings_kept_and_levels_restored(caplog):

@@ -1,13 +1,10 @@
 """Tests of `tf_grw.temporal_head`."""
 
-import doctest
-
 import numpy as np
 import pytest
 import tensorflow as tf
 import tf_keras
 
-from tf_grw import temporal_head
 from tf_grw.temporal_head import sinusoidal_positions
 from tf_grw.temporal_head import TemporalTransformerHead
 
@@ -34,10 +31,6 @@ def _hand_count(c, e, h, m, layers, n):
   classifier = e * n + n
   return affine + norm + layers * block + norm + classifier
 
-
-def test_docstring_examples():
-  result = doctest.testmod(temporal_head, optionflags=doctest.ELLIPSIS)
-  assert result.failed == 0 and result.attempted > 0
 
 
 def test_shapes():

@@ -1,11 +1,8 @@
 """Tests of `tf_grw.temporal_shift` (TSM as a Keras layer)."""
 
-import doctest
-
 import numpy as np
 import pytest
 
-from tf_grw import temporal_shift
 from tf_grw.temporal_shift import TemporalShift
 
 
@@ -66,8 +63,3 @@ def test_get_config_round_trip():
   layer = TemporalShift(shift_div=4, causal=False, name="tsm")
   clone = TemporalShift.from_config(layer.get_config())
   assert (clone.shift_div, clone.causal, clone.name) == (4, False, "tsm")
-
-
-def test_docstring_examples():
-  result = doctest.testmod(temporal_shift)
-  assert result.failed == 0 and result.attempted > 0

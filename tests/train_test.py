@@ -10,7 +10,7 @@ head with GRW, two learning-rate groups and EMA.
   are intact, and `launch/train.py`'s `main` run in this process (flags
   restored afterwards) evaluates them with `--mode=eval` (2 steps).
 * Restarted under a 2-replica `MirroredStrategy` on the two logical CPUs of
-  `tests/conftest.py`, Model Garden's `train_lib` continues the step counter
+  `conftest.py`, Model Garden's `train_lib` continues the step counter
   from the killed run's checkpoint, trains 2 steps and evaluates 2 steps.
 """
 
@@ -57,7 +57,7 @@ def _override(records, **trainer):
 
 
 def _two_cpu_strategy():
-  """2 replicas on the logical CPUs of conftest.py.
+  """2 replicas on the logical CPUs of the root conftest.py.
 
   Reduction through one device rather than collective ops: collective
   instance keys of strategies created earlier in the same process (other

@@ -1,8 +1,5 @@
 """Tests of PCA trajectories and smoothness statistics."""
 
-import doctest
-import sys
-
 import numpy as np
 import pytest
 
@@ -81,10 +78,6 @@ def test_num_components_error():
                      r"an integer in \[1, 4\]\. Received: num_components=5"):
     trajectories.pca_project(np.zeros((2, 4, 4)), 5)
 
-
-def test_docstring_examples():
-  result = doctest.testmod(sys.modules["tf_grw.trajectories"])
-  assert result.attempted > 0 and result.failed == 0
 
 
 def test_clock_share_is_r2_of_a_frame_index_regression():

@@ -1,6 +1,5 @@
 """Tests for tf_grw.two_group_optimizer: per-group learning rates."""
 
-import doctest
 import re
 
 import numpy as np
@@ -10,16 +9,12 @@ import tf_keras
 
 from official.modeling import optimization
 from tf_grw import two_group_optimizer
-from tf_grw.errors import invalid_value
+from tf_grw.core.errors import invalid_value
 
 
 def _error(name, expected, value):
   return re.escape(str(invalid_value(name, expected, value)))
 
-
-def test_docstring_examples():
-  result = doctest.testmod(two_group_optimizer)
-  assert result.attempted > 0 and result.failed == 0
 
 
 def test_scaled_schedule_gives_the_papers_backbone_rates():

@@ -3,24 +3,54 @@
 MoViNets (`build_movinet_grw`) and per-frame MobileNetV3s
 (`build_mobilenet_grw`), with the `GRWSmoothing` layer on chosen endpoints.
 
+The names below load on first use: `tf_grw.grw_loss` and
+`tf_grw.GRWSmoothing` (from `tf_grw.core`) import TensorFlow and `tf_keras`
+only; the model builders import Model Garden. Keras deserialization of a
+saved GRW classifier needs its class registered: use the class (e.g.
+`tf_grw.MovinetGRWClassifier`) or import its module before loading.
+
 Reference: Goldman, Giryes, Satyanarayanan, "Smooth Regularization for
 Efficient Video Recognition", NeurIPS 2025, arXiv:2511.20928.
+
+>>> import tf_grw
+>>> tf_grw.GRWSmoothing.__module__
+'tf_grw.core.grw_smoothing'
 """
 
-from tf_grw.grw_loss import grw_loss
-from tf_grw.grw_smoothing import assert_grw_connected
-from tf_grw.grw_smoothing import find_disconnected_grw_layers
-from tf_grw.grw_smoothing import GRWSmoothing
-from tf_grw.mobilenet_grw import build_mobilenet_grw
-from tf_grw.mobilenet_grw import MobilenetGRWClassifier
-from tf_grw.mobilenet_grw import MobilenetVideoClassifier
-from tf_grw.movinet_grw import build_movinet_grw
-from tf_grw.movinet_grw import MODEL_IDS
-from tf_grw.movinet_grw import movinet_recipe
-from tf_grw.movinet_grw import MovinetGRWClassifier
-from tf_grw.movinet_grw import PretrainedLoadReport
-from tf_grw.movinet_grw import valid_grw_endpoints
-from tf_grw.temporal_head import TemporalTransformerHead
-from tf_grw.temporal_shift import TemporalShift
+import importlib
 
 __version__ = "0.1.0"
+
+# Public name -> module that defines it.
+_EXPORTS = {
+    "grw_loss": "tf_grw.core.grw_loss",
+    "GRWSmoothing": "tf_grw.core.grw_smoothing",
+    "assert_grw_connected": "tf_grw.core.grw_smoothing",
+    "find_disconnected_grw_layers": "tf_grw.core.grw_smoothing",
+    "build_mobilenet_grw": "tf_grw.mobilenet_grw",
+    "MobilenetGRWClassifier": "tf_grw.mobilenet_grw",
+    "MobilenetVideoClassifier": "tf_grw.mobilenet_grw",
+    "build_movinet_grw": "tf_grw.movinet_grw",
+    "MODEL_IDS": "tf_grw.movinet_grw",
+    "movinet_recipe": "tf_grw.movinet_grw",
+    "MovinetGRWClassifier": "tf_grw.movinet_grw",
+    "PretrainedLoadReport": "tf_grw.movinet_grw",
+    "valid_grw_endpoints": "tf_grw.movinet_grw",
+    "TemporalTransformerHead": "tf_grw.temporal_head",
+    "TemporalShift": "tf_grw.temporal_shift",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name):
+  """Imports the module that defines a public name on first access."""
+  if name in _EXPORTS:
+    value = getattr(importlib.import_module(_EXPORTS[name]), name)
+    globals()[name] = value
+    return value
+  raise AttributeError(f"module 'tf_grw' has no attribute {name!r}")
+
+
+def __dir__():
+  return sorted(set(globals()) | set(_EXPORTS))

@@ -21,16 +21,16 @@ import numpy as np
 import tensorflow as tf
 import tf_keras
 
-from tf_grw import grw_loss as _grw_loss_fn  # The function (package export).
-from tf_grw.errors import invalid_value
+from tf_grw.core.grw_loss import grw_loss as _grw_loss_fn
+from tf_grw.core.errors import invalid_value
 from tf_grw.mobilenet_grw import build_mobilenet_grw
 from tf_grw.mobilenet_grw import MobilenetVideoClassifier
+from tf_grw.grw_endpoints import EMBEDDING
 from tf_grw.movinet_grw import build_movinet_grw
 
 __all__ = ["ArmConfig", "train_arm", "frame_embeddings", "order_check",
            "summarize", "paired_difference"]
 
-EMBEDDING = "embedding"
 FAMILIES = ("movinet", "mobilenet")
 
 

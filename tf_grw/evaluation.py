@@ -26,8 +26,8 @@ from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple
 import numpy as np
 import tensorflow as tf
 
-from tf_grw.errors import Described
-from tf_grw.errors import invalid_value
+from tf_grw.core.errors import Described
+from tf_grw.core.errors import invalid_value
 
 __all__ = [
     "ClassificationReport", "average_views", "classification_report",

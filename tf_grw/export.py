@@ -30,17 +30,23 @@ models are run and checked by `tf_grw.tflite_stream`; their public functions
 
 Example (a random-weight official a0 stream model, 32x32 frames):
 
-```python
-from official.projects.movinet.modeling import movinet, movinet_model
-backbone = movinet.Movinet(
-    model_id="a0", causal=True, conv_type="2plus1d", se_type="2plus3d",
-    activation="hard_swish", gating_activation="hard_sigmoid",
-    use_external_states=True)
-model = movinet_model.MovinetClassifier(backbone, 5, output_states=True)
-export_tflite(model, "a0_stream.tflite", image_size=(32, 32))
-clips = np.random.uniform(size=(2, 8, 32, 32, 3)).astype(np.float32)
-print(verify_tflite("a0_stream.tflite", model, clips))
-```
+>>> import os, tempfile
+>>> import numpy as np
+>>> from official.projects.movinet.modeling import movinet, movinet_model
+>>> backbone = movinet.Movinet(
+...     model_id="a0", causal=True, conv_type="2plus1d", se_type="2plus3d",
+...     activation="hard_swish", gating_activation="hard_sigmoid",
+...     use_external_states=True)
+>>> model = movinet_model.MovinetClassifier(backbone, 5, output_states=True)
+>>> path = os.path.join(tempfile.mkdtemp(), "a0_stream.tflite")
+>>> path == export_tflite(model, path, image_size=(32, 32))
+True
+>>> clips = np.random.default_rng(0).uniform(size=(2, 4, 32, 32, 3))
+>>> run_tflite_stream(path, clips[0].astype(np.float32)).shape  # Per frame.
+(4, 5)
+>>> check = verify_tflite(path, model, clips.astype(np.float32))
+>>> check["num_clips"], check["num_frames"], check["max_abs_diff"] < 1e-4
+(2, 8, True)
 """
 
 import os
@@ -53,8 +59,8 @@ import tensorflow as tf
 import tf_keras
 
 from official.projects.movinet.modeling import movinet_model
-from tf_grw.errors import Described
-from tf_grw.errors import invalid_value
+from tf_grw.core.errors import Described
+from tf_grw.core.errors import invalid_value
 from tf_grw.inference_model import _conv_type_error
 from tf_grw.inference_model import _describe
 from tf_grw.inference_model import ClipsLike
@@ -68,7 +74,7 @@ from tf_grw.inference_model import PathLike
 from tf_grw.inference_model import SIGNATURE_KEY
 from tf_grw.inference_model import stream_function
 from tf_grw.inference_model import whole_clip_function
-from tf_grw.quiet_logs import quiet_info_logs
+from tf_grw.core.quiet_logs import quiet_info_logs
 from tf_grw.tflite_stream import as_clips
 from tf_grw.tflite_stream import run_tflite_stream
 from tf_grw.tflite_stream import verify_tflite

@@ -17,15 +17,17 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Union
 import tensorflow as tf
 import tf_keras
 
-from tf_grw.errors import invalid_value
-from tf_grw.grw_smoothing import GRWSmoothing
+from tf_grw.core.errors import invalid_value
+from tf_grw.core.grw_smoothing import GRWSmoothing
 
-__all__ = ["GRW_KEYS", "TOTAL_METRIC", "GRWSpec", "canonical_entry", "resolve_grw_entries",
+__all__ = ["EMBEDDING", "GRW_KEYS", "TOTAL_METRIC", "GRWSpec", "canonical_entry", "resolve_grw_entries",
            "make_grw_layers", "SumOfGRWMetrics"]
 
-# Per-entry keys of `grw_endpoints` that override the model-wide GRW settings.
+# The endpoint name of the per-frame embedding (the Transformer head's input).
+EMBEDDING = "embedding"
 # The name of the metric that sums every tap's unweighted loss.
 TOTAL_METRIC = "grw_loss"
+# Per-entry keys of `grw_endpoints` that override the model-wide GRW settings.
 GRW_KEYS = ("window", "weight", "alpha", "normalization", "orderings",
             "num_orderings", "seed", "center_per_frame")
 

@@ -42,8 +42,8 @@ import tf_keras
 
 from official.projects.movinet.modeling import movinet
 from official.projects.movinet.modeling import movinet_model
-from tf_grw.errors import Described
-from tf_grw.errors import invalid_value
+from tf_grw.core.errors import Described
+from tf_grw.core.errors import invalid_value
 from tf_grw.pretrained import _copy_variables
 
 __all__ = ["inference_keras_model", "convert_to_2plus1d",
@@ -85,6 +85,22 @@ def _conv_type_error(argument: str, received) -> ValueError:
 # -- model resolution ---------------------------------------------------------
 
 
+def _private(obj, name: str):
+  """A private attribute that only it holds; fails loudly if renamed.
+
+  Model Garden's `Movinet.get_config()` lacks the SE type, the gating
+  activation and the pooling type; a silent default would rebuild a
+  different model (e.g. sigmoid gating instead of hard sigmoid).
+  """
+  if not hasattr(obj, name):
+    raise AttributeError(
+        f"{type(obj).__name__} has no attribute `{name}`: this tf-models-"
+        "official version stores the MoViNet settings differently, so "
+        "tf_grw cannot rebuild the model exactly. Please report the "
+        "installed tf-models-official version.")
+  return getattr(obj, name)
+
+
 def _backbone_kwargs(backbone: movinet.Movinet) -> Dict[str, Any]:
   """Constructor arguments of an official `Movinet` (for rebuilding it)."""
   config = backbone.get_config()  # Lacks se_type, gating and pooling types.
@@ -93,22 +109,22 @@ def _backbone_kwargs(backbone: movinet.Movinet) -> Dict[str, Any]:
       causal=config["causal"],
       use_positional_encoding=config["use_positional_encoding"],
       conv_type=config["conv_type"],
-      se_type=getattr(backbone, "_se_type", "3d"),
+      se_type=_private(backbone, "_se_type"),
       activation=config["activation"],
-      gating_activation=getattr(backbone, "_gating_activation", "sigmoid"),
+      gating_activation=_private(backbone, "_gating_activation"),
       use_sync_bn=False,
       norm_momentum=config["norm_momentum"],
       norm_epsilon=config["norm_epsilon"],
       kernel_initializer=config["kernel_initializer"],
       use_external_states=config["use_external_states"],
       output_states=True,
-      average_pooling_type=getattr(backbone, "_average_pooling_type", "3d"))
+      average_pooling_type=_private(backbone, "_average_pooling_type"))
 
 
 def _image_spec_shape(model: movinet_model.MovinetClassifier
                      ) -> List[Optional[int]]:
   """The model's image input shape [B, N, H, W, 3] (None where dynamic)."""
-  specs = getattr(model, "_input_specs", None) or {}
+  specs = model.get_config()["input_specs"] or {}
   spec = specs.get(IMAGE) if isinstance(specs, dict) else None
   if spec is None or not spec.shape:
     return [None, None, None, None, 3]
@@ -128,12 +144,13 @@ def _rebuild(model: movinet_model.MovinetClassifier,
   spec = tf_keras.layers.InputSpec(
       shape=list(input_shape or _image_spec_shape(model)))
   backbone = movinet.Movinet(input_specs=spec, **kwargs)
+  config = model.get_config()
   rebuilt = movinet_model.MovinetClassifier(
       backbone,
-      num_classes=getattr(model, "_num_classes"),
+      num_classes=config["num_classes"],
       input_specs={IMAGE: spec},
-      activation=getattr(model, "_activation", "swish"),
-      dropout_rate=getattr(model, "_dropout_rate", 0.0),
+      activation=config["activation"],
+      dropout_rate=config["dropout_rate"],
       output_states=use_external_states)
   # Same values; '3d_2plus1d' kernels take their '2plus1d' layout as in Model
   # Garden's tools/convert_3d_2plus1d.py.

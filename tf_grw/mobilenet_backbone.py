@@ -22,8 +22,8 @@ import tf_keras
 
 from official.vision.modeling.backbones import mobilenet
 from official.vision.modeling.layers import nn_blocks
-from tf_grw.errors import invalid_value
-from tf_grw.quiet_logs import quiet_info_logs
+from tf_grw.core.errors import invalid_value
+from tf_grw.core.quiet_logs import quiet_info_logs
 
 __all__ = ["MODEL_IDS", "SHIFT_STATE", "make_backbone", "BlockChain",
            "check_model_id", "valid_grw_endpoints"]

@@ -40,8 +40,9 @@ import tensorflow as tf
 import tf_keras
 
 from official.vision.ops import preprocess_ops
-from tf_grw.errors import Described
-from tf_grw.errors import invalid_value
+from tf_grw.core.errors import Described
+from tf_grw.core.errors import invalid_value
+from tf_grw.grw_endpoints import EMBEDDING
 from tf_grw.grw_endpoints import canonical_entry
 from tf_grw.grw_endpoints import make_grw_layers
 from tf_grw.grw_endpoints import resolve_grw_entries
@@ -56,12 +57,12 @@ from tf_grw.mobilenet_stream import DEFAULT_MAX_FRAMES
 from tf_grw.mobilenet_stream import MobilenetVideoStream
 from tf_grw.mobilenet_stream import stream_max_frames
 from tf_grw.mobilenet_stream import stream_states
-from tf_grw.movinet_grw import _image
 from tf_grw.pretrained import _copy_variables
 from tf_grw.pretrained import load_backbone_checkpoint
 from tf_grw.pretrained import PretrainedLoadReport
 from tf_grw.temporal_head import TemporalTransformerHead
 from tf_grw.temporal_shift import TemporalShift
+from tf_grw.video_inputs import image_tensor
 
 __all__ = [
     "MODEL_IDS", "HEADS", "build_mobilenet_grw", "valid_grw_endpoints",
@@ -71,7 +72,6 @@ __all__ = [
 
 HEADS = ("mean", "transformer")
 INPUT_NORMALIZATIONS = ("imagenet", "none")
-EMBEDDING = "embedding"
 
 
 # -- the classifier --------------------------------------------------------------
@@ -270,7 +270,7 @@ class MobilenetVideoClassifier(tf_keras.Model):
     return features
 
   def call(self, inputs, training=None):
-    outputs = self.block_outputs(_image(inputs), training=training)
+    outputs = self.block_outputs(image_tensor(inputs), training=training)
     for name in outputs:
       if name.startswith("block"):
         self._tap(name, outputs[name], training, outputs["frames"])
@@ -286,7 +286,7 @@ class MobilenetVideoClassifier(tf_keras.Model):
 
   def per_frame_embeddings(self, inputs) -> Dict[str, tf.Tensor]:
     """Per-frame `[B, T, C]` embedding (inference mode), for inspection."""
-    outputs = self.block_outputs(_image(inputs), training=False)
+    outputs = self.block_outputs(image_tensor(inputs), training=False)
     features = self.per_frame(outputs, self.chain.final)
     if self.head == "transformer":
       features = self.temporal_head.embed(features)
@@ -511,7 +511,7 @@ class MobilenetGRWClassifier(MobilenetVideoClassifier):
 
   def per_frame_embeddings(self, inputs) -> Dict[str, tf.Tensor]:
     """Per-frame `[B, T, C]` features of every GRW endpoint (inference)."""
-    outputs = self.block_outputs(_image(inputs), training=False)
+    outputs = self.block_outputs(image_tensor(inputs), training=False)
     out = {}
     for spec in self.grw_specs:
       if spec.endpoint == EMBEDDING:

@@ -24,7 +24,7 @@ from official.core import task_factory
 from official.modeling import hyperparams
 from official.vision.configs import video_classification as video_cfg
 from tf_grw import mobilenet_grw
-from tf_grw.errors import invalid_value
+from tf_grw.core.errors import invalid_value
 from tf_grw.task import grw_kwargs
 from tf_grw.task import GRWConfig
 from tf_grw.task import MovinetGRWTask

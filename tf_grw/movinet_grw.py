@@ -22,8 +22,7 @@ import tf_keras
 from official.projects.movinet.modeling import movinet
 from official.projects.movinet.modeling import movinet_layers
 from official.projects.movinet.modeling import movinet_model
-from tf_grw.errors import Described
-from tf_grw.errors import invalid_value
+from tf_grw.core.errors import invalid_value
 from tf_grw.grw_endpoints import canonical_entry as _canonical_entry
 from tf_grw.grw_endpoints import make_grw_layers
 from tf_grw.grw_endpoints import SumOfGRWMetrics
@@ -43,6 +42,7 @@ from tf_grw.pretrained import resolve_checkpoint
 from tf_grw.temporal_head import head_init_states as _head_init_states
 from tf_grw.temporal_head import head_state_specs as _head_state_specs
 from tf_grw.temporal_head import TemporalTransformerHead
+from tf_grw.video_inputs import image_tensor
 
 __all__ = [
     "MODEL_IDS", "movinet_recipe", "build_movinet_grw", "MovinetGRWClassifier",
@@ -340,7 +340,7 @@ class MovinetGRWClassifier(tf_keras.Model):
   # -- forward ----------------------------------------------------------------
 
   def call(self, inputs, training=None):
-    image = _image(inputs)
+    image = image_tensor(inputs)
     endpoints, _ = self.backbone({"image": image}, training=training)
     phase = training if training is not None else (
         tf_keras.backend.learning_phase())
@@ -393,7 +393,7 @@ class MovinetGRWClassifier(tf_keras.Model):
     endpoint, or the affine embedding for `"embedding"`, before the GRW
     normalization.
     """
-    endpoints, _ = self.backbone({"image": _image(inputs)}, training=False)
+    endpoints, _ = self.backbone({"image": image_tensor(inputs)}, training=False)
     out = {}
     for spec in self.grw_specs:
       if spec.endpoint == EMBEDDING:
@@ -730,16 +730,3 @@ def _classifier_head(model):
   """The `ClassifierHead` layer of an official `MovinetClassifier`."""
   return [l for l in model.layers
           if isinstance(l, movinet_layers.ClassifierHead)][0]
-
-
-def _image(inputs):
-  if isinstance(inputs, Mapping):
-    states = sorted(k for k in inputs if k.startswith("state_"))
-    if states or "image" not in inputs:
-      raise invalid_value(
-          "inputs", "a video tensor or {'image': video} (stream states go to "
-          "`inference_model(streaming=True)`)", Described(
-              f"<dict with keys {sorted(inputs)[:4]}"
-              f"{'...' if len(inputs) > 4 else ''}>"))
-    return inputs["image"]
-  return inputs

@@ -14,7 +14,8 @@ CVPR 2021.
 from typing import Any, Dict, List
 
 from official.projects.movinet.modeling import movinet
-from tf_grw.errors import invalid_value
+from tf_grw.core.errors import invalid_value
+from tf_grw.grw_endpoints import EMBEDDING
 from tf_grw.grw_endpoints import GRWSpec
 from tf_grw.grw_endpoints import resolve_grw_entries
 
@@ -23,7 +24,6 @@ __all__ = ["MODEL_IDS", "CONV_TYPES", "EMBEDDING", "movinet_recipe",
 
 MODEL_IDS = ("a0", "a1", "a2", "a3", "a4", "a5")
 CONV_TYPES = ("3d", "2plus1d", "3d_2plus1d")
-EMBEDDING = "embedding"
 
 
 def movinet_recipe(model_id: str = "a0", stream: bool = True) -> Dict[str, Any]:

@@ -9,8 +9,8 @@ from typing import Dict, Mapping, Sequence
 import tensorflow as tf
 import tf_keras
 
-from tf_grw.errors import Described
-from tf_grw.errors import invalid_value
+from tf_grw.core.errors import Described
+from tf_grw.core.errors import invalid_value
 from tf_grw.temporal_head import HEAD_COUNT_STATE
 from tf_grw.temporal_head import HEAD_EMBEDDINGS_STATE
 from tf_grw.temporal_head import head_init_states

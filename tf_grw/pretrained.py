@@ -18,7 +18,7 @@ import numpy as np
 import tensorflow as tf
 from tensorflow.core.protobuf import trackable_object_graph_pb2
 
-from tf_grw.errors import invalid_value
+from tf_grw.core.errors import invalid_value
 
 __all__ = ["PretrainedLoadReport", "load_backbone_checkpoint"]
 

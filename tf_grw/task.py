@@ -39,7 +39,7 @@ from official.modeling import performance
 from official.vision.configs import video_classification as video_cfg
 from official.vision.tasks import video_classification
 from tf_grw import movinet_grw
-from tf_grw.errors import invalid_value
+from tf_grw.core.errors import invalid_value
 from tf_grw.two_group_optimizer import HEAD_VARIABLE_PATTERN
 from tf_grw.two_group_optimizer import ScaledSchedule
 from tf_grw.two_group_optimizer import TwoGroupOptimizer
@@ -93,7 +93,7 @@ class GRWConfig(hyperparams.Config):
     weight: default weight lambda.
     alpha: default velocity weight; None derives it from `normalization`
       (0.5, the paper's value, for "none"; 0 after batch or layer norm, see
-      `tf_grw.grw_smoothing.default_alpha`).
+      `tf_grw.core.grw_smoothing.default_alpha`).
     normalization: "none", "batch_norm" or "layer_norm" of the per-frame
       embeddings before the loss.
     orderings: "exact" (all orderings) or "sampled" (the reference's fixed

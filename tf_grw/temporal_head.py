@@ -16,8 +16,8 @@ from typing import Optional
 import tensorflow as tf
 import tf_keras
 
-from tf_grw.errors import Described
-from tf_grw.errors import invalid_value
+from tf_grw.core.errors import Described
+from tf_grw.core.errors import invalid_value
 
 __all__ = ["TemporalTransformerHead", "sinusoidal_positions",
            "HEAD_EMBEDDINGS_STATE", "HEAD_COUNT_STATE", "head_state_specs",

@@ -14,7 +14,7 @@ to the shift; the two combine in `MobilenetGRWClassifier(temporal_shift=True)`.
 import tensorflow as tf
 import tf_keras
 
-from tf_grw.errors import invalid_value
+from tf_grw.core.errors import invalid_value
 
 __all__ = ["TemporalShift"]
 

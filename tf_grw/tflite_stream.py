@@ -8,12 +8,9 @@ states by name through the LiteRT signature runner (int8 inputs and outputs are
 (de)quantized); `verify_tflite` compares its final logits with the float
 Keras model or a SavedModel on whole clips.
 
-Example:
-
-```python
-lite = run_tflite_stream("a0_stream.tflite", clip)   # [N, num_classes]
-print(verify_tflite("a0_stream.tflite", model, clips))
-```
+Example: the module example of `tf_grw.export` exports an official A0 stream
+model and runs both functions on it (one export serves both, since
+converting a MoViNet takes most of a minute here).
 """
 
 import os
@@ -24,8 +21,8 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 import numpy as np
 import tensorflow as tf
 
-from tf_grw.errors import Described
-from tf_grw.errors import invalid_value
+from tf_grw.core.errors import Described
+from tf_grw.core.errors import invalid_value
 from tf_grw.inference_model import ClipsLike
 from tf_grw.inference_model import IMAGE
 from tf_grw.inference_model import inference_keras_model

@@ -14,8 +14,8 @@ from typing import Dict, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
 
-from tf_grw.errors import Described
-from tf_grw.errors import invalid_value
+from tf_grw.core.errors import Described
+from tf_grw.core.errors import invalid_value
 
 __all__ = ["pca_project", "smoothness_stats", "clock_share",
            "plot_trajectories",

@@ -14,7 +14,7 @@ from typing import Any, List, Tuple
 import tensorflow as tf
 import tf_keras
 
-from tf_grw.errors import invalid_value
+from tf_grw.core.errors import invalid_value
 
 __all__ = ["HEAD_VARIABLE_PATTERN", "ScaledSchedule", "TwoGroupOptimizer"]
 

@@ -79,25 +79,40 @@ counts `num_shards_reused`). A rerun with different entries or settings into a
 folder that holds shards of the old run raises an error unless
 `overwrite=True`. Run one job per output folder and split at a time.
 
+Example (a class-per-folder tree of two tiny videos and one broken file):
+
+>>> import os, tempfile
+>>> import cv2
+>>> import numpy as np
+>>> root = tempfile.mkdtemp()
+>>> def write_video(path, frames=10, size=(48, 32)):
+...   writer = cv2.VideoWriter(path, cv2.VideoWriter_fourcc(*"MJPG"), 10.0,
+...                            size)
+...   for k in range(frames):
+...     _ = writer.write(np.full((size[1], size[0], 3), 20 * k, np.uint8))
+...   writer.release()
+>>> for name in ("jump", "run"):
+...   os.makedirs(os.path.join(root, "videos", name))
+...   write_video(os.path.join(root, "videos", name, "a.avi"))
+>>> with open(os.path.join(root, "videos", "run", "broken.avi"), "wb") as f:
+...   _ = f.write(b"not a video")
+>>> entries = list_video_folders(os.path.join(root, "videos"))
+>>> label_map = build_label_map(list_class_folders(os.path.join(root, "videos")))
+>>> label_map
+{'jump': 0, 'run': 1}
+>>> report = prepare_records(entries, os.path.join(root, "out"), "train",
+...                          label_map, fps=5.0, short_side=16, num_shards=1,
+...                          num_workers=1, progress=False)
+>>> report.num_written, report.num_skipped
+(2, 1)
+
 Use in a Model Garden experiment (e.g. MoViNet):
 
-```python
-from official.vision.configs import video_classification as vc
-data = vc.DataConfig(
-    input_path="/data/out/train-*-of-00016.tfrecord",
-    feature_shape=(32, 172, 172, 3), num_classes=len(label_map),
-    min_image_size=256)  # the short_side used here
-```
-
-Example:
-
-```python
-entries = list_video_folders("/data/ucf101/train")
-label_map = build_label_map(list_class_folders("/data/ucf101/train"))
-report = prepare_records(entries, "/data/out", "train", label_map, fps=25.0,
-                         short_side=256, num_shards=16, num_workers=8)
-print(report.num_written, report.num_skipped, report.skipped_report_path)
-```
+>>> from official.vision.configs import video_classification as vc
+>>> data = vc.DataConfig(
+...     input_path=os.path.join(root, "out", "train-*-of-00001.tfrecord"),
+...     feature_shape=(4, 16, 16, 3), num_classes=len(label_map),
+...     min_image_size=16)  # the short_side used here
 """
 
 from __future__ import annotations
@@ -124,8 +139,19 @@ import numpy as np
 import tensorflow as tf
 import tqdm
 
-from tf_grw.errors import Described
-from tf_grw.errors import invalid_value
+from tf_grw.core.errors import Described
+from tf_grw.datasets.record_keys import CHANNELS_KEY
+from tf_grw.datasets.record_keys import DATA_PATH_KEY
+from tf_grw.datasets.record_keys import FORMAT_KEY
+from tf_grw.datasets.record_keys import FRAME_RATE_KEY
+from tf_grw.datasets.record_keys import HEIGHT_KEY
+from tf_grw.datasets.record_keys import IMAGE_KEY
+from tf_grw.datasets.record_keys import LABEL_KEY
+from tf_grw.datasets.record_keys import LABEL_STRING_KEY
+from tf_grw.datasets.record_keys import MEDIA_ID_KEY
+from tf_grw.datasets.record_keys import TIMESTAMP_KEY
+from tf_grw.datasets.record_keys import WIDTH_KEY
+from tf_grw.core.errors import invalid_value
 
 __all__ = [
     "DecodedVideo",
@@ -152,20 +178,6 @@ __all__ = [
     "write_label_map",
 ]
 
-# Keys read by Model Garden (`video_input.IMAGE_KEY` / `LABEL_KEY`, the
-# defaults of `DataConfig.image_field_key` / `label_field_key`).
-IMAGE_KEY = "image/encoded"
-LABEL_KEY = "clip/label/index"
-# MediaSequence-style extras (ignored by Model Garden's decoder).
-LABEL_STRING_KEY = "clip/label/string"
-MEDIA_ID_KEY = "clip/media_id"
-DATA_PATH_KEY = "clip/data_path"
-FORMAT_KEY = "image/format"
-HEIGHT_KEY = "image/height"
-WIDTH_KEY = "image/width"
-CHANNELS_KEY = "image/channels"
-FRAME_RATE_KEY = "image/frame_rate"
-TIMESTAMP_KEY = "image/timestamp"
 
 VIDEO_EXTENSIONS = (".mp4", ".avi", ".mkv", ".webm", ".mov", ".m4v", ".mpg",
                     ".mpeg", ".wmv", ".flv", ".3gp", ".ogv")
@@ -299,10 +311,16 @@ def list_kinetics_csv(
 
   Example:
 
-  ```python
-  entries = list_kinetics_csv("kinetics400/validate.csv",
-                              "kinetics400/videos", split="val")
-  ```
+  >>> import os, tempfile
+  >>> root = tempfile.mkdtemp()
+  >>> os.mkdir(os.path.join(root, "videos"))
+  >>> with open(os.path.join(root, "validate.csv"), "w") as f:
+  ...   _ = f.write("label,youtube_id,time_start,time_end,split\\n"
+  ...               "abseiling,abc123,14,24,val\\n")
+  >>> entries = list_kinetics_csv(os.path.join(root, "validate.csv"),
+  ...                             os.path.join(root, "videos"), split="val")
+  >>> [(os.path.basename(e.path), e.label) for e in entries]
+  [('abc123_000014_000024.mp4', 'abseiling')]
   """
   csv_path = _check_file("csv_path", csv_path, "CSV file")
   videos_root = _check_dir("videos_root", videos_root)
@@ -427,10 +445,15 @@ def list_video_folders(
 
   Example:
 
-  ```python
-  entries = list_video_folders("/data/UCF-101")
-  label_map = build_label_map(list_class_folders("/data/UCF-101"))
-  ```
+  >>> import os, tempfile
+  >>> root = tempfile.mkdtemp()
+  >>> for name in ("ApplyLipstick/v_1.avi", "Archery/v_2.mp4", "Archery/notes.txt"):
+  ...   os.makedirs(os.path.dirname(os.path.join(root, name)), exist_ok=True)
+  ...   open(os.path.join(root, name), "w").close()
+  >>> [(os.path.basename(e.path), e.label) for e in list_video_folders(root)]
+  [('v_1.avi', 'ApplyLipstick'), ('v_2.mp4', 'Archery')]
+  >>> build_label_map(list_class_folders(root))
+  {'ApplyLipstick': 0, 'Archery': 1}
   """
   extensions = _check_extensions(extensions)
   classes = list_class_folders(root)
@@ -471,13 +494,15 @@ def list_path_csv(csv_path: Union[str, os.PathLike]) -> List[VideoEntry]:
 
   Example:
 
-  ```python
-  # videos.csv:
-  #   path,label
-  #   clips/a.mp4,jumping
-  #   /abs/b.avi,running
-  entries = list_path_csv("videos.csv")
-  ```
+  >>> import os, tempfile
+  >>> root = tempfile.mkdtemp()
+  >>> with open(os.path.join(root, "videos.csv"), "w") as f:
+  ...   _ = f.write("path,label\\nclips/a.mp4,jumping\\n/abs/b.avi,running\\n")
+  >>> entries = list_path_csv(os.path.join(root, "videos.csv"))
+  >>> [(os.path.relpath(e.path, root), e.label) for e in entries[:1]]
+  [('clips/a.mp4', 'jumping')]
+  >>> entries[1].path, entries[1].label
+  ('/abs/b.avi', 'running')
   """
   csv_path = _check_file("csv_path", csv_path, "CSV file")
   base = os.path.dirname(os.path.abspath(csv_path))
@@ -577,9 +602,12 @@ def load_label_map(path: Union[str, os.PathLike]) -> Dict[str, int]:
 
   Example:
 
-  ```python
-  label_map = load_label_map("out/label_map.json")
-  ```
+  >>> import os, tempfile
+  >>> path = os.path.join(tempfile.mkdtemp(), "classes.txt")
+  >>> with open(path, "w") as f:
+  ...   _ = f.write("run\\n\\njump\\n")
+  >>> load_label_map(path)
+  {'run': 0, 'jump': 1}
   """
   path = _check_file("label_map", path, "label map file")
   with open(path, encoding="utf-8") as f:
@@ -621,9 +649,12 @@ def write_label_map(label_map: Dict[str, int],
 
   Example:
 
-  ```python
-  write_label_map({"jump": 0, "run": 1}, "out/label_map.json")
-  ```
+  >>> import os, tempfile
+  >>> path = os.path.join(tempfile.mkdtemp(), "label_map.json")
+  >>> write_label_map({"run": 1, "jump": 0}, path) == path
+  True
+  >>> load_label_map(path)
+  {'jump': 0, 'run': 1}
   """
   label_map = _check_label_map(label_map)
   path = os.fspath(path)
@@ -828,10 +859,18 @@ def decode_video(path: Union[str, os.PathLike], fps: float = 25.0,
 
   Example:
 
-  ```python
-  video = decode_video("clip.mp4", fps=5.0, short_side=128)
-  video.frames.shape  # (T, 128, W, 3), RGB uint8
-  ```
+  >>> import os, tempfile
+  >>> import cv2
+  >>> import numpy as np
+  >>> path = os.path.join(tempfile.mkdtemp(), "clip.avi")
+  >>> writer = cv2.VideoWriter(path, cv2.VideoWriter_fourcc(*"MJPG"), 10.0,
+  ...                          (64, 48))
+  >>> for k in range(20):  # 2 s at 10 fps.
+  ...   _ = writer.write(np.full((48, 64, 3), 10 * k, np.uint8))
+  >>> writer.release()
+  >>> video = decode_video(path, fps=5.0, short_side=24)
+  >>> video.frames.shape, video.frames.dtype  # 2 s at 5 fps, RGB.
+  ((10, 24, 32, 3), dtype('uint8'))
   """
   fps = _check_fps(fps)
   short_side = _check_int("short_side", short_side, 1, allow_none=True)
@@ -1160,13 +1199,19 @@ def prepare_records(
 
   Example:
 
-  ```python
-  entries = list_path_csv("videos.csv")
-  report = prepare_records(entries, "records", "train",
-                           build_label_map(entries), fps=10.0,
-                           short_side=128, num_shards=4, num_workers=2)
-  print(report.num_written, report.skipped)
-  ```
+  >>> import os, tempfile
+  >>> root = tempfile.mkdtemp()
+  >>> with open(os.path.join(root, "videos.csv"), "w") as f:
+  ...   _ = f.write("path,label\\nmissing.mp4,run\\n")
+  >>> entries = list_path_csv(os.path.join(root, "videos.csv"))
+  >>> report = prepare_records(entries, os.path.join(root, "records"),
+  ...                          "train", build_label_map(entries), fps=10.0,
+  ...                          short_side=128, num_shards=1, num_workers=1,
+  ...                          progress=False)
+  >>> report.num_written, [s.reason for s in report.skipped]
+  (0, ['missing: file not found'])
+
+  (The module docstring's example writes real videos.)
   """
   entries = _normalize_entries(entries)
   if not isinstance(output_dir, (str, os.PathLike)) or not os.fspath(

@@ -6,11 +6,11 @@ import weakref
 import tensorflow as tf
 import tf_keras
 
-from tf_grw.errors import Described
-from tf_grw.errors import invalid_value
-from tf_grw.grw_loss import check_args
-from tf_grw.grw_loss import DEFAULT_MAX_TABLE_WINDOW
-from tf_grw.grw_loss import grw_loss
+from tf_grw.core.errors import Described
+from tf_grw.core.errors import invalid_value
+from tf_grw.core.grw_loss import check_args
+from tf_grw.core.grw_loss import DEFAULT_MAX_TABLE_WINDOW
+from tf_grw.core.grw_loss import grw_loss
 
 __all__ = ["GRWSmoothing", "find_disconnected_grw_layers",
            "assert_grw_connected"]
@@ -293,19 +293,25 @@ def assert_grw_connected(model, layers=None):
 
 
 def _shares_input(layer, model_input_ids):
-  """Whether `layer`'s inbound graph reaches one of the model inputs."""
+  """Whether `layer`'s inbound graph reaches one of the model inputs.
+
+  Reads `tf_keras`'s `_inbound_nodes` without a default, so a renamed
+  attribute fails loudly instead of reporting every layer as disconnected
+  or connected. `_keras_history` is legitimately absent on tensors that no
+  Keras layer produced.
+  """
   seen = set()
-  stack = list(getattr(layer, "_inbound_nodes", []))
+  stack = list(layer._inbound_nodes)  # pylint: disable=protected-access
   while stack:
     node = stack.pop()
     if id(node) in seen:
       continue
     seen.add(id(node))
-    for tensor in tf.nest.flatten(getattr(node, "input_tensors", [])):
+    for tensor in tf.nest.flatten(node.input_tensors):
       if id(tensor) in model_input_ids:
         return True
       history = getattr(tensor, "_keras_history", None)
       if history is not None:
-        stack.extend(getattr(history.layer, "_inbound_nodes", [])[
+        stack.extend(history.layer._inbound_nodes[  # pylint: disable=protected-access
             history.node_index:history.node_index + 1])
   return False

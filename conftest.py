@@ -1,4 +1,4 @@
-"""Shared test set-up: quiet TensorFlow, two logical CPUs for distribution tests."""
+"""Shared pytest set-up (tests/ and the doctests of tf_grw/): quiet TensorFlow, two logical CPUs for distribution tests."""
 import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")

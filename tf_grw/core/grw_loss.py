@@ -30,8 +30,8 @@ from typing import Tuple
 import numpy as np
 import tensorflow as tf
 
-from tf_grw.errors import Described
-from tf_grw.errors import invalid_value as _invalid
+from tf_grw.core.errors import Described
+from tf_grw.core.errors import invalid_value as _invalid
 
 __all__ = ["grw_loss", "grw_window_losses", "DEFAULT_MAX_TABLE_WINDOW"]
 
