@@ -5,6 +5,7 @@ import os
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 _REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -68,6 +69,12 @@ def test_tiny_movinet_demo_with_regime_flags(tmp_path):
   assert "4 runs, 2 at a time" in result.stdout
   assert results["grw"]["history"][0][0]["grw_loss"] > 0
   assert results["baseline"]["history"][0][0]["grw_loss"] == 0
+  # The probes of the first seed (comparison.frame_embeddings/order_check).
+  for arm in ("baseline", "grw"):
+    order = results["order_check"][arm]
+    assert set(order) == {"ordered", "shuffled"}
+    assert all(np.isfinite(v) and v >= 0 for v in order.values()), order
+    assert np.isfinite(results["smoothness"][arm]["accel_to_velocity"])
 
 
 def test_bad_workers_is_refused(tmp_path):

@@ -202,10 +202,19 @@ def test_int8_end_to_end_keeps_pooling_sums_float(stream_model, model,
   # Per SE layer and the head: the running sum, its state slice and the mean.
   assert len(pool_nodes) >= 16
   assert all(dtypes[name] == np.float32 for name in pool_nodes)
-  # Streams 4x longer than the calibration clips stay close to float.
-  result = export.verify_tflite(path, model, _clips(2, 16, seed=5))
-  assert np.isfinite(result["max_abs_diff"])
-  assert result["max_abs_diff"] < 0.5, result
+  # Streams 4x longer than the calibration clips stay close to float
+  # (measured 2026-12-03: 0.0077 at 16 frames, 0.0076 at 64), and it is the
+  # float pooling sums that keep them there: quantized like the rest, the
+  # growing sums saturate (0.22 at 16 frames, 0.50 at 64).
+  long_clips = _clips(2, 16, seed=5)
+  result = export.verify_tflite(path, model, long_clips)
+  assert result["max_abs_diff"] < 0.05, result
+  quantized_pools = export.export_tflite(
+      stream_model, tmp_path / "int8_pools.tflite", image_size=(SIZE, SIZE),
+      quantization="int8", representative_clips=calibration,
+      float_pooling=False)
+  worse = export.verify_tflite(quantized_pools, model, long_clips)
+  assert worse["max_abs_diff"] > 5 * result["max_abs_diff"], (worse, result)
 
 
 def test_3d_conv_type_is_rejected_with_a_clear_message(tmp_path):

@@ -87,8 +87,7 @@ def test_fit_trains_and_logs_grw_under_mirrored_strategy(fit, tmp_path):
   assert not [p for p in os.listdir(model_dir) if p.endswith(".partial")]
 
 
-def _checkpoint_values(model_dir):
-  path = tf.train.latest_checkpoint(os.path.join(model_dir, "final"))
+def _checkpoint_values(path):
   reader = tf.train.load_checkpoint(path)
   return {name: reader.get_tensor(name)
           for name, _ in tf.train.list_variables(path)
@@ -96,17 +95,29 @@ def _checkpoint_values(model_dir):
           and not name.startswith("save_counter")}
 
 
+def _final_checkpoint(model_dir):
+  return tf.train.latest_checkpoint(os.path.join(model_dir, "final"))
+
+
+def _distance(a, b, names):
+  return float(np.sqrt(sum(np.sum((a[n].astype(np.float64) - b[n]) ** 2)
+                           for n in names)))
+
+
 @pytest.mark.slow
 def test_resumed_fit_equals_uninterrupted_fit(fit, tmp_path):
   """2 epochs, then a rerun asking for 3, ends where 3 epochs straight end.
 
-  Every weight, batch-norm statistic, optimizer slot and the optimizer step
-  of the resumed run's final checkpoint equal the uninterrupted run's. The
-  run is made deterministic so that only the resume can differ: one batch
-  per pass holds all 8 clips (the shuffle changes only their order), no
-  dropout or stochastic depth. A resume that restored the weights but not
-  the optimizer (its step drives the warm-up/cosine learning rate, its
-  slots the momentum) or that restarted from scratch fails here.
+  The run is deterministic but for the order of the clips inside the one
+  batch of each pass (8 clips, batch 8; the shuffle order of the resumed
+  epoch is that of a first pass), no dropout or stochastic depth, same
+  initial weights. So the third epoch's loss is equal, the optimizer step is
+  3 in both, and the weights, batch-norm statistics and optimizer slots
+  differ only by summation-order noise: under 1 % of what the third epoch
+  changed (for the slots, of their size). A resume that restarted from
+  scratch, or restored the weights but not the optimizer (its step drives the
+  warm-up/cosine learning rate, its slots the update), moves them by about
+  the third epoch's whole update or more.
   """
   def params():
     p = _tiny_params()
@@ -125,26 +136,31 @@ def test_resumed_fit_equals_uninterrupted_fit(fit, tmp_path):
   # Both runs start from the same initial weights (the resumed call's own
   # initialization is overwritten by the restore, so its seed is moot).
   tf_keras.utils.set_random_seed(3)
-  fit.run(params(), straight, data="airplanes", epochs=3, steps_per_epoch=1,
-          strategy=strategy)
+  _, full = fit.run(params(), straight, data="airplanes", epochs=3,
+                    steps_per_epoch=1, strategy=strategy)
   tf_keras.utils.set_random_seed(3)
   fit.run(params(), resumed, data="airplanes", epochs=2, steps_per_epoch=1,
           strategy=strategy)
+  after_two = _checkpoint_values(_final_checkpoint(resumed))
   tf_keras.utils.set_random_seed(4)
   _, history = fit.run(params(), resumed, data="airplanes", epochs=3,
                        steps_per_epoch=1, strategy=strategy)
   assert history.epoch == [2]
-  expected = _checkpoint_values(straight)
-  actual = _checkpoint_values(resumed)
-  assert set(actual) == set(expected)
-  slots = [n for n in expected if "/.OPTIMIZER_SLOT/" in n]
+  assert history.history["loss"][0] == pytest.approx(
+      full.history["loss"][2], rel=1e-5)
+  actual = _checkpoint_values(_final_checkpoint(resumed))
+  expected = _checkpoint_values(_final_checkpoint(straight))
+  assert set(actual) == set(expected) == set(after_two)
   steps = [n for n in expected if n.startswith("model/optimizer/iter")]
-  assert slots and steps, sorted(expected)[:20]
-  assert all(int(expected[n]) == 3 for n in steps), {
-      n: expected[n] for n in steps}
-  moved = 0
-  for name, value in expected.items():
-    np.testing.assert_allclose(actual[name], value, rtol=1e-5, atol=1e-6,
-                               err_msg=name)
-    moved += name in slots and np.abs(value).max() > 0
-  assert moved > 10  # The momentum slots really carry state.
+  assert steps and all(int(actual[n]) == int(expected[n]) == 3
+                       for n in steps), {n: actual[n] for n in steps}
+  slots = [n for n in expected if "/.OPTIMIZER_SLOT/" in n]
+  weights = [n for n in expected if n.startswith("model/") and
+             n not in slots and n not in steps]
+  assert len(slots) > 100 and len(weights) > 100
+  third_epoch = _distance(expected, after_two, weights)
+  assert third_epoch > 0
+  assert _distance(actual, expected, weights) < 0.01 * third_epoch
+  zeros = {n: np.zeros_like(v) for n, v in expected.items()}
+  assert _distance(actual, expected, slots) < 0.01 * _distance(
+      expected, zeros, slots)
