@@ -115,9 +115,9 @@ def test_resumed_fit_equals_uninterrupted_fit(fit, tmp_path):
   3 in both, and the weights, batch-norm statistics and optimizer slots
   differ only by summation-order noise: under 1 % of what the third epoch
   changed (for the slots, of their size). A resume that restarted from
-  scratch, or restored the weights but not the optimizer (its step drives the
-  warm-up/cosine learning rate, its slots the update), moves them by about
-  the third epoch's whole update or more.
+  scratch, or restored the weights but not the optimizer step (which drives
+  the warm-up/cosine learning rate), moves them by about the third epoch's
+  whole update or more.
   """
   def params():
     p = _tiny_params()
@@ -155,12 +155,19 @@ def test_resumed_fit_equals_uninterrupted_fit(fit, tmp_path):
   assert steps and all(int(actual[n]) == int(expected[n]) == 3
                        for n in steps), {n: actual[n] for n in steps}
   slots = [n for n in expected if "/.OPTIMIZER_SLOT/" in n]
+  statistics = [n for n in expected if "/moving_" in n]
   weights = [n for n in expected if n.startswith("model/") and
-             n not in slots and n not in steps]
-  assert len(slots) > 100 and len(weights) > 100
-  third_epoch = _distance(expected, after_two, weights)
-  assert third_epoch > 0
-  assert _distance(actual, expected, weights) < 0.01 * third_epoch
+             n not in slots + steps + statistics]
+  assert len(slots) > 100 and len(weights) > 100 and len(statistics) > 50
+  # Measured 2026-12-03: trainable weights 3.3e-5 apart against a third
+  # epoch's update of 0.096 (0.03 %); with the optimizer step reset on
+  # resume (tried by hand) they end 0.096 apart (100 %), as the warm-up
+  # learning rate starts again at 0. Statistics 1.1e-5 against 10.9, slots
+  # 5.3e-6 against a size of 1.66.
+  for names in (weights, statistics):
+    third_epoch = _distance(expected, after_two, names)
+    assert third_epoch > 0
+    assert _distance(actual, expected, names) < 0.01 * third_epoch
   zeros = {n: np.zeros_like(v) for n, v in expected.items()}
   assert _distance(actual, expected, slots) < 0.01 * _distance(
       expected, zeros, slots)
