@@ -50,6 +50,13 @@ class ArmConfig:
     epochs, batch_size, learning_rate, warmup_epochs: optimisation; Adam with
       linear warm-up then cosine decay to 0.
     model_options: extra builder keyword arguments.
+
+  The demo's two MoViNet arms differ only in `name` and `grw_endpoints`:
+
+  >>> base = ArmConfig("baseline", head="transformer", epochs=20)
+  >>> grw = dataclasses.replace(base, name="grw", grw_endpoints=("block4",))
+  >>> grw.head, grw.epochs, grw.window, grw.grw_endpoints
+  ('transformer', 20, 8, ('block4',))
   """
   name: str
   grw_endpoints: Sequence[Any] = ()
@@ -78,7 +85,12 @@ class ArmConfig:
 
 
 class WarmupCosine(tf_keras.optimizers.schedules.LearningRateSchedule):
-  """Linear warm-up to `peak`, then cosine decay to 0 at `total_steps`."""
+  """Linear warm-up to `peak`, then cosine decay to 0 at `total_steps`.
+
+  >>> schedule = WarmupCosine(peak=1.0, warmup_steps=2, total_steps=6)
+  >>> [round(float(schedule(step)), 3) for step in range(7)]
+  [0.5, 1.0, 1.0, 0.854, 0.5, 0.146, 0.0]
+  """
 
   def __init__(self, peak: float, warmup_steps: int, total_steps: int):
     super().__init__()

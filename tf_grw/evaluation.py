@@ -51,6 +51,10 @@ class ClassificationReport:
       prediction.
     logits: `[num_examples, num_classes]` view-averaged logits.
     labels: `[num_examples]` class indices.
+
+  >>> report = classification_report(np.eye(3)[[0, 1, 1]], [0, 1, 2])
+  >>> report.top1, report.per_class_accuracy.tolist()
+  (0.6666666666666666, [1.0, 1.0, 0.0])
   """
   num_examples: int
   num_views: int

@@ -34,7 +34,14 @@ GRW_KEYS = ("window", "weight", "alpha", "normalization", "orderings",
 
 @dataclasses.dataclass(frozen=True)
 class GRWSpec:
-  """One resolved GRW tap: an endpoint and the settings of its layer."""
+  """One resolved GRW tap: an endpoint and the settings of its layer.
+
+  >>> spec = GRWSpec("block4", window=8, weight=0.1, alpha=None,
+  ...                normalization="batch_norm", orderings="exact",
+  ...                num_orderings=1000, seed=0)
+  >>> spec.endpoint, spec.window, spec.center_per_frame
+  ('block4', 8, False)
+  """
   endpoint: str
   window: int
   weight: float

@@ -81,6 +81,11 @@ class PretrainedLoadReport:
     unused: checkpoint keys under the backbone/head that were not loaded.
     head_loaded: whether the classifier head was loaded.
     head_note: why the head was not loaded, if it was not.
+
+  >>> report = PretrainedLoadReport("ckpt-1", loaded=["a", "b"],
+  ...                               missing=["c"], head_note="600 classes")
+  >>> len(report.loaded), report.missing, report.head_loaded
+  (2, ['c'], False)
   """
   checkpoint: str
   loaded: List[str] = dataclasses.field(default_factory=list)

@@ -71,6 +71,9 @@ class GRWEndpoint(hyperparams.Config):
     window: GRW window T, or None for `GRWConfig.window`.
     weight: GRW weight lambda, or None for `GRWConfig.weight`.
     alpha: velocity weight, or None for `GRWConfig.alpha`.
+
+  >>> GRWEndpoint(name="block4", window=8).as_dict()
+  {'name': 'block4', 'window': 8, 'weight': None, 'alpha': None}
   """
   name: str = ""
   window: Optional[int] = None
@@ -100,6 +103,14 @@ class GRWConfig(hyperparams.Config):
       sample of `num_orderings`).
     num_orderings: orderings drawn when `orderings="sampled"`.
     seed: seed of the sampled orderings.
+
+  >>> config = GRWConfig()  # The paper's final-layer setting.
+  >>> [e.name for e in config.endpoints], config.window, config.normalization
+  (['embedding'], 5, 'none')
+  >>> config.override({"endpoints": [{"name": "block4"}], "window": 8,
+  ...                  "normalization": "batch_norm"})
+  >>> config.endpoints[0].name, config.window
+  ('block4', 8)
   """
   endpoints: List[GRWEndpoint] = dataclasses.field(
       default_factory=lambda: [GRWEndpoint(name=movinet_grw.EMBEDDING)])

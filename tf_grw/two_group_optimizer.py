@@ -26,7 +26,13 @@ HEAD_VARIABLE_PATTERN = r"(^|/)(classifier_head|temporal_head|classifier)/"
 
 @tf_keras.utils.register_keras_serializable(package="tf_grw")
 class ScaledSchedule(tf_keras.optimizers.schedules.LearningRateSchedule):
-  """`multiplier` times a learning rate schedule (or a constant rate)."""
+  """`multiplier` times a learning rate schedule (or a constant rate).
+
+  >>> decay = tf_keras.optimizers.schedules.PolynomialDecay(1.0, 10, 0.0)
+  >>> head = ScaledSchedule(decay, 10.0)  # 10x the backbone's rate.
+  >>> float(head(0)), float(head(5))
+  (10.0, 5.0)
+  """
 
   def __init__(self, schedule, multiplier: float, name: str = "Scaled"):
     super().__init__()

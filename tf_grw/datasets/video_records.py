@@ -211,7 +211,11 @@ def _short(value) -> Described:
 
 
 class VideoEntry(NamedTuple):
-  """One labelled video: a `(path, label)` tuple."""
+  """One labelled video: a `(path, label)` tuple.
+
+  >>> VideoEntry("clips/a.mp4", "run").label
+  'run'
+  """
   path: str
   label: str
 
@@ -668,7 +672,11 @@ def write_label_map(label_map: Dict[str, int],
 
 
 class VideoDecodeError(Exception):
-  """A video that cannot be used; `reason` says why (for the skip report)."""
+  """A video that cannot be used; `reason` says why (for the skip report).
+
+  >>> VideoDecodeError("missing: file not found").reason
+  'missing: file not found'
+  """
 
   def __init__(self, reason: str):
     super().__init__(reason)
@@ -1023,7 +1031,11 @@ def _encode_all(paths: Sequence[str], settings: _EncodeSettings,
 
 @dataclasses.dataclass(frozen=True)
 class SkippedVideo:
-  """A video left out of the records, with the reason."""
+  """A video left out of the records, with the reason.
+
+  >>> SkippedVideo("b.mp4", "run", "missing: file not found").reason
+  'missing: file not found'
+  """
   path: str
   label: str
   reason: str
