@@ -104,10 +104,6 @@ def _is_chief(strategy):
       "chief" not in resolver.cluster_spec().as_dict())
 
 
-def write_airplanes_records(output_dir, **kwargs):
-  """`tf_grw.datasets.airplanes_records.write_airplanes_records` (lazy import)."""
-  from tf_grw.datasets import airplanes_records  # pylint: disable=g-import-not-at-top
-  return airplanes_records.write_airplanes_records(output_dir, **kwargs)
 
 
 def _airplane_datasets(params, seed):
@@ -241,8 +237,9 @@ def main(_):
   import tf_grw.experiments  # pylint: disable=g-import-not-at-top,unused-import
 
   if FLAGS.write_airplanes_records:
-    paths = write_airplanes_records(FLAGS.write_airplanes_records,
-                                    seed=FLAGS.seed)
+    from tf_grw.datasets import airplanes_records  # pylint: disable=g-import-not-at-top
+    paths = airplanes_records.write_airplanes_records(
+        FLAGS.write_airplanes_records, seed=FLAGS.seed)
     print("Wrote " + ", ".join(f"{k}: {v}" for k, v in paths.items()))
     return
   if not FLAGS.model_dir:

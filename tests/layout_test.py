@@ -12,6 +12,7 @@
 """
 
 import ast
+import json
 import os
 import subprocess
 import sys
@@ -27,13 +28,14 @@ _CORE_ALLOWED = ("absl", "numpy", "tensorflow", "tf_keras", "tf_grw.core")
 
 def _loaded_official(statements):
   """`official` modules in sys.modules after running `statements` afresh."""
-  code = "; ".join(["import sys", *statements, "print(sorted(m for m in "
-                    "sys.modules if m.split('.')[0] == 'official'))"])
+  code = "; ".join(["import json, sys", *statements, "print(json.dumps("
+                    "sorted(m for m in sys.modules "
+                    "if m.split('.')[0] == 'official')))"])
   env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3",
              PYTHONPATH=REPO + os.pathsep + os.environ.get("PYTHONPATH", ""))
   out = subprocess.run([sys.executable, "-c", code], capture_output=True,
                        text=True, env=env, cwd=REPO, check=True, timeout=300)
-  return eval(out.stdout.strip().splitlines()[-1])  # pylint: disable=eval-used
+  return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def _imports(path):

@@ -21,7 +21,8 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from launch_fixtures import load_launch_module  # pylint: disable=g-bad-import-order
+from tf_grw.datasets.airplanes_records import write_airplanes_records
+
 from launch_fixtures import REPO  # pylint: disable=g-bad-import-order
 
 _SCRIPT = os.path.join(REPO, "launch", "multi_worker.sh")
@@ -113,9 +114,8 @@ def test_two_fit_workers_end_with_identical_weights(tmp_path):
 
 @pytest.mark.slow
 def test_two_model_garden_workers_end_with_identical_weights(tmp_path):
-  fit = load_launch_module("fit")
-  paths = fit.write_airplanes_records(str(tmp_path / "records"), num_train=16,
-                                      num_test=8, num_frames=4, resolution=32)
+  paths = write_airplanes_records(str(tmp_path / "records"), num_train=16,
+                                 num_test=8, num_frames=4, resolution=32)
   model_dir, tmp_dirs = _run_two_workers(
       tmp_path, "train", _override(paths["train"], paths["test"]))
   chief = tf.train.latest_checkpoint(str(model_dir))

@@ -86,7 +86,7 @@ def _conv_type_error(argument: str, received) -> ValueError:
 
 
 def _private(obj, name: str):
-  """A private attribute that only it holds; fails loudly if renamed.
+  """`obj.<name>` for a setting only a private attribute holds; loud if gone.
 
   Model Garden's `Movinet.get_config()` lacks the SE type, the gating
   activation and the pooling type; a silent default would rebuild a
