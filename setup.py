@@ -18,7 +18,7 @@ INSTALL_REQUIRES = [
     "ai-edge-litert==2.3.0",
     "opencv-python-headless==5.0.0.93",
     "gin-config==0.5.0",
-    # tf_grw.comparison.paired_difference (t-intervals); also a dependency of
+    # tf_grw.analysis.comparison.paired_difference (t-intervals); also a dependency of
     # tf-models-official, pinned here because we import it directly.
     "scipy==1.17.1",
 ]

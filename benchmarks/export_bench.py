@@ -43,7 +43,7 @@ from official.projects.movinet.modeling import movinet  # pylint: disable=g-impo
 from official.projects.movinet.modeling import movinet_model  # pylint: disable=g-import-not-at-top
 from tf_grw import export  # pylint: disable=g-import-not-at-top
 from tf_grw.datasets import airplanes  # pylint: disable=g-import-not-at-top
-from tf_grw import tflite_stream  # pylint: disable=g-import-not-at-top
+from tf_grw.export import tflite_stream  # pylint: disable=g-import-not-at-top
 
 NUM_CLASSES = 3
 
@@ -61,7 +61,7 @@ def airplane_clips(num_clips, num_frames, size, seed):
 def build_pair(seed):
   """(with GRW, without GRW, how): same architecture, different weights."""
   try:
-    from tf_grw.movinet_grw import build_movinet_grw  # pylint: disable=g-import-not-at-top
+    from tf_grw.models.movinet.movinet_grw import build_movinet_grw  # pylint: disable=g-import-not-at-top
     tf_keras.utils.set_random_seed(seed)
     with_grw = build_movinet_grw("a0", num_classes=NUM_CLASSES, stream=True,
                                  grw_endpoints=("block4",), window=4)

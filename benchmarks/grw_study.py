@@ -144,7 +144,7 @@ def load_clips(cache_dir, split, count, regime, data_seed):
 
 
 def arm_config(arm_name, epochs):
-  from tf_grw import comparison  # pylint: disable=g-import-not-at-top
+  from tf_grw.analysis import comparison  # pylint: disable=g-import-not-at-top
   return comparison.ArmConfig(
       name=arm_name, grw_endpoints=ARMS[arm_name], head="transformer",
       window=NUM_FRAMES, epochs=epochs, batch_size=16, learning_rate=3e-3,
@@ -154,8 +154,8 @@ def arm_config(arm_name, epochs):
 def run_one(regime_name, arm_name, seed, data_seed, epochs, num_test,
             cache_dir, printer=print):
   """Trains one arm on one regime with one seed; returns its result row."""
-  from tf_grw import comparison  # pylint: disable=g-import-not-at-top
-  from tf_grw import trajectories  # pylint: disable=g-import-not-at-top
+  from tf_grw.analysis import comparison  # pylint: disable=g-import-not-at-top
+  from tf_grw.analysis import trajectories  # pylint: disable=g-import-not-at-top
   regime = REGIMES[regime_name]
   train = load_clips(cache_dir, "train", regime.num_train, regime, data_seed)
   test = load_clips(cache_dir, "test", num_test, regime, data_seed)
@@ -201,7 +201,7 @@ def run_one(regime_name, arm_name, seed, data_seed, epochs, num_test,
 
 def table(runs, data_seed=None):
   """Per-cell summary lines and a dict of cells (for the README/figures)."""
-  from tf_grw import comparison  # pylint: disable=g-import-not-at-top
+  from tf_grw.analysis import comparison  # pylint: disable=g-import-not-at-top
   cells = {}
   for row in runs.values():
     if data_seed is not None and row["data_seed"] != data_seed:
@@ -249,7 +249,7 @@ def table(runs, data_seed=None):
 
 def _pooled_lines(runs, summary):
   """Paired differences pooled over all confirmation data seeds."""
-  from tf_grw import comparison  # pylint: disable=g-import-not-at-top
+  from tf_grw.analysis import comparison  # pylint: disable=g-import-not-at-top
   lines = []
   for regime, epochs, arm in sorted({
       (c["regime"], c["epochs"], c["arm"]) for c in summary
@@ -320,7 +320,7 @@ def _learning_curve(plt, runs, summary, out_dir, data_seed=0):
 
 def draw_figures(runs, cache_dir, out_dir="docs"):
   """Per-seed paired accuracies (and a learning curve) plus trajectories."""
-  from tf_grw import trajectories  # pylint: disable=g-import-not-at-top
+  from tf_grw.analysis import trajectories  # pylint: disable=g-import-not-at-top
   from tf_grw.datasets import airplanes  # pylint: disable=g-import-not-at-top
   plt = trajectories._pyplot()  # pylint: disable=protected-access
   summary = [c for c in table(runs)[1] if c["data_seed"] != "pooled"]

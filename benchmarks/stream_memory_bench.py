@@ -9,7 +9,7 @@ way for every model, what one streaming TF Lite model costs on this machine:
    (float32, one frame per call, states carried):
    * MoViNet-A0 stream (official Model Garden model, 172x172, the paper's
      A0 evaluation size);
-   * MobileNetV3-S per frame, mean head (`tf_grw.mobilenet_grw`, 224x224),
+   * MobileNetV3-S per frame, mean head (`tf_grw.models.mobilenet.mobilenet_grw`, 224x224),
      and the same with the causal temporal shift;
    * MobileNetV3-L per frame, mean head (224x224).
 2. Each `.tflite` is then run in a fresh Python process (`--measure`): the
@@ -81,7 +81,7 @@ def export_models(folder: str) -> dict:
   from official.projects.movinet.modeling import movinet
   from official.projects.movinet.modeling import movinet_model
   from tf_grw import export
-  from tf_grw.mobilenet_grw import build_mobilenet_grw
+  from tf_grw.models.mobilenet.mobilenet_grw import build_mobilenet_grw
   # pylint: enable=g-import-not-at-top
   paths = {}
   backbone = movinet.Movinet(

@@ -117,7 +117,7 @@ def _run_job(job):
   `job`. Returns plain data: the per-epoch history and, for the first seed,
   the probe's test features, the order check and the TF Lite check.
   """
-  from tf_grw import comparison  # pylint: disable=g-import-not-at-top
+  from tf_grw.analysis import comparison  # pylint: disable=g-import-not-at-top
   log = _Tee(job["log_path"], job["started"])
   arm, seed, test = job["arm"], job["seed"], job["test"]
   log(f"Training {arm.name} (seed {seed})...")
@@ -204,8 +204,8 @@ def main(argv):
     raise ValueError("Invalid value received for argument `workers`. "
                      f"Expected an integer >= 1. Received: workers={workers}")
   import tensorflow as tf  # pylint: disable=g-import-not-at-top
-  from tf_grw import comparison  # pylint: disable=g-import-not-at-top
-  from tf_grw import trajectories  # pylint: disable=g-import-not-at-top
+  from tf_grw.analysis import comparison  # pylint: disable=g-import-not-at-top
+  from tf_grw.analysis import trajectories  # pylint: disable=g-import-not-at-top
   from tf_grw.datasets import airplanes  # pylint: disable=g-import-not-at-top
 
   quick = FLAGS.quick
@@ -344,9 +344,11 @@ def main(argv):
       diff = comparison.paired_difference(results[treated]["test_accuracy"],
                                           results[control]["test_accuracy"])
       results.setdefault("paired_difference", {})[treated] = diff
+      interval = (f"95% CI [{100 * diff['lo']:+.1f}, "
+                  f"{100 * diff['hi']:+.1f}]" if diff["n"] > 1
+                  else "no interval from one seed")
       log(f"  {treated} - {control}, paired by seed: "
-          f"{100 * diff['mean']:+.1f} points, 95% CI "
-          f"[{100 * diff['lo']:+.1f}, {100 * diff['hi']:+.1f}], ahead on "
+          f"{100 * diff['mean']:+.1f} points, {interval}, ahead on "
           f"{diff['wins']}/{diff['n']} seeds")
   for arm in arms:
     s = results["smoothness"][arm.name]

@@ -4,7 +4,7 @@ Reads the experiment's validation data through Model Garden's video input
 (`task.build_inputs(task.validation_data)`, `num_test_clips *
 num_test_crops` views per video), restores a checkpoint written by
 launch/train.py (or launch/fit.py's `final/`), and reports top-1, top-5,
-per-class accuracy and the confusion matrix (`tf_grw.evaluation`), the logits
+per-class accuracy and the confusion matrix (`tf_grw.analysis.evaluation`), the logits
 of each video's views averaged.
 
 --streaming feeds every clip one frame at a time (--frames_per_step) through
@@ -102,8 +102,8 @@ def evaluate(params, checkpoint_path, streaming=False, frames_per_step=1,
              ema=False, steps=None):
   """Restores and evaluates; returns (report, checkpoint path read)."""
   from official.core import task_factory  # pylint: disable=g-import-not-at-top
-  from tf_grw import evaluation  # pylint: disable=g-import-not-at-top
-  import tf_grw.experiments  # pylint: disable=g-import-not-at-top,unused-import
+  from tf_grw.analysis import evaluation  # pylint: disable=g-import-not-at-top
+  import tf_grw.modelgarden.experiments  # pylint: disable=g-import-not-at-top,unused-import
 
   task = task_factory.get_task(params.task)
   model = task.build_model()
@@ -124,8 +124,8 @@ def evaluate(params, checkpoint_path, streaming=False, frames_per_step=1,
 def main(_):
   from official.core import train_utils  # pylint: disable=g-import-not-at-top
   from official.modeling import performance  # pylint: disable=g-import-not-at-top
-  from tf_grw import evaluation  # pylint: disable=g-import-not-at-top
-  import tf_grw.experiments  # pylint: disable=g-import-not-at-top,unused-import
+  from tf_grw.analysis import evaluation  # pylint: disable=g-import-not-at-top
+  import tf_grw.modelgarden.experiments  # pylint: disable=g-import-not-at-top,unused-import
 
   checkpoint = FLAGS.checkpoint or FLAGS.model_dir
   if not checkpoint:

@@ -11,7 +11,7 @@ Model source (one of):
     from `--model_id/--causal/--conv_type/...` (Model Garden's stream recipe
     by default), restored from `--checkpoint` saved as
     `tf.train.Checkpoint(model=model)`.
-  * `--builder=grw`: `tf_grw.movinet_grw.build_movinet_grw(...)` restored from
+  * `--builder=grw`: `tf_grw.models.movinet.movinet_grw.build_movinet_grw(...)` restored from
     `--checkpoint` (a `tf.train.Checkpoint(model=model)` of the GRW model);
     its plain `inference_model` is exported (GRW stripped).
   * `--builder=experiment`: the model of a registered experiment
@@ -60,7 +60,7 @@ _CHECKPOINT = flags.DEFINE_string(
 _BUILDER = flags.DEFINE_enum(
     "builder", "official", ["official", "grw", "experiment"],
     "official: Model Garden MovinetClassifier; grw: "
-    "tf_grw.movinet_grw.build_movinet_grw (exported via inference_model); "
+    "tf_grw.models.movinet.movinet_grw.build_movinet_grw (exported via inference_model); "
     "experiment: the model of --experiment (+ --config_file, "
     "--params_override).")
 _EXPERIMENT = flags.DEFINE_string(
@@ -143,8 +143,8 @@ def build_official_model() -> movinet_model.MovinetClassifier:
 
 
 def build_grw_model():
-  """A GRW MoViNet (tf_grw.movinet_grw) from the flags."""
-  from tf_grw import movinet_grw  # pylint: disable=g-import-not-at-top
+  """A GRW MoViNet (tf_grw.models.movinet.movinet_grw) from the flags."""
+  from tf_grw.models.movinet import movinet_grw  # pylint: disable=g-import-not-at-top
   options = {}
   if _HEAD.value == "transformer":
     options = dict(transformer_layers=_TRANSFORMER_LAYERS.value,
@@ -165,7 +165,7 @@ def build_experiment_model():
   from official.core import exp_factory
   from official.core import task_factory
   from official.modeling import hyperparams
-  import tf_grw.experiments
+  import tf_grw.modelgarden.experiments
   # pylint: enable=g-import-not-at-top,unused-import
   if not _EXPERIMENT.value:
     raise invalid_value("experiment", "a registered experiment name with "

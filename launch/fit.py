@@ -1,7 +1,7 @@
 r"""Keras `model.fit` training of a GRW experiment under `tf.distribute`.
 
 The model, GRW settings, optimizer and data come from a registered experiment
-(`tf_grw.experiments`, with --config_file / --params_override as in
+(`tf_grw.modelgarden.experiments`, with --config_file / --params_override as in
 launch/train.py); training runs through Keras `fit` instead of Model
 Garden's trainer. The model's GRW layers add their losses with `add_loss`, so
 `fit` trains on cross-entropy + lambda * GRW and logs `grw_loss` (unweighted
@@ -171,11 +171,13 @@ def run(params, model_dir, data="records", strategy_name="mirrored",
   import tf_keras  # pylint: disable=g-import-not-at-top
   from official.core import task_factory  # pylint: disable=g-import-not-at-top
   from official.modeling import performance  # pylint: disable=g-import-not-at-top
-  import tf_grw.experiments  # pylint: disable=g-import-not-at-top,unused-import
+  import tf_grw.modelgarden.experiments  # pylint: disable=g-import-not-at-top,unused-import
 
   if params.runtime.mixed_precision_dtype:
     performance.set_mixed_precision_policy(params.runtime.mixed_precision_dtype)
   strategy = strategy or _strategy(strategy_name)
+  print(f"Strategy {type(strategy).__name__}, "
+        f"{strategy.num_replicas_in_sync} replicas in sync", flush=True)
   trainer = params.trainer
   steps_per_epoch = steps_per_epoch or trainer.steps_per_loop
   epochs = epochs or max(1, math.ceil(trainer.train_steps / steps_per_epoch))
@@ -234,7 +236,7 @@ def run(params, model_dir, data="records", strategy_name="mirrored",
 
 def main(_):
   from official.core import train_utils  # pylint: disable=g-import-not-at-top
-  import tf_grw.experiments  # pylint: disable=g-import-not-at-top,unused-import
+  import tf_grw.modelgarden.experiments  # pylint: disable=g-import-not-at-top,unused-import
 
   if FLAGS.write_airplanes_records:
     from tf_grw.datasets import airplanes_records  # pylint: disable=g-import-not-at-top

@@ -1,7 +1,7 @@
-r"""Model Garden training driver for the GRW experiments (`tf_grw.experiments`).
+r"""Model Garden training driver for the GRW experiments (`tf_grw.modelgarden.experiments`).
 
 Mirrors `official/projects/movinet/train.py` and adds `import
-tf_grw.experiments`, which registers the `movinet_grw_*` experiments and
+tf_grw.modelgarden.experiments`, which registers the `movinet_grw_*` experiments and
 their task. Modes: train, eval, train_and_eval, continuous_eval (Model
 Garden's `train_lib.run_experiment`). Any `runtime.distribution_strategy` of
 Model Garden's `distribute_utils` works: one_device, mirrored,
@@ -46,7 +46,7 @@ from official.modeling import performance
 from official.projects.movinet.modeling import movinet
 from official.projects.movinet.modeling import movinet_model
 from official.vision import registry_imports
-import tf_grw.experiments
+import tf_grw.modelgarden.experiments
 # pylint: enable=unused-import
 
 FLAGS = flags.FLAGS
@@ -78,6 +78,9 @@ def run(flags_obj=FLAGS):
       all_reduce_alg=params.runtime.all_reduce_alg,
       num_gpus=params.runtime.num_gpus,
       tpu_address=params.runtime.tpu)
+  print(f"Strategy {type(distribution_strategy).__name__}, "
+        f"{distribution_strategy.num_replicas_in_sync} replicas in sync",
+        flush=True)
   with distribution_strategy.scope():
     task = task_factory.get_task(params.task, logging_dir=model_dir)
   return train_lib.run_experiment(

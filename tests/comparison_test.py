@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from tf_grw import comparison
+from tf_grw.analysis import comparison
 from tf_grw.datasets import airplanes
 
 

@@ -18,7 +18,7 @@ import tensorflow as tf
 
 from official.core import exp_factory
 from official.core import task_factory
-import tf_grw.experiments  # pylint: disable=unused-import
+import tf_grw.modelgarden.experiments  # pylint: disable=unused-import
 from launch_fixtures import load_launch_module  # pylint: disable=g-bad-import-order
 from video_fixtures import write_records  # pylint: disable=g-bad-import-order
 

@@ -1,13 +1,13 @@
-"""Tests for tf_grw.evaluation: metrics by hand, streaming == whole clip."""
+"""Tests for tf_grw.analysis.evaluation: metrics by hand, streaming == whole clip."""
 
 import re
 
 import numpy as np
 import pytest
 
-from tf_grw import evaluation
-from tf_grw.mobilenet_grw import build_mobilenet_grw
-from tf_grw.movinet_grw import build_movinet_grw
+from tf_grw.analysis import evaluation
+from tf_grw.models.mobilenet.mobilenet_grw import build_mobilenet_grw
+from tf_grw.models.movinet.movinet_grw import build_movinet_grw
 from tf_grw.core.errors import invalid_value
 
 

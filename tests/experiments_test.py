@@ -1,4 +1,4 @@
-"""Tests for tf_grw.experiments and the YAML overrides in configs/."""
+"""Tests for tf_grw.modelgarden.experiments and the YAML overrides in configs/."""
 
 import glob
 import math
@@ -11,11 +11,11 @@ from official.core import exp_factory
 from official.core import task_factory
 from official.modeling import hyperparams
 from official.projects.movinet.configs import movinet as movinet_configs
-from tf_grw import experiments
-from tf_grw import mobilenet_grw
-from tf_grw import mobilenet_task
-from tf_grw import movinet_grw
-from tf_grw import task as grw_task
+from tf_grw.modelgarden import experiments
+from tf_grw.models.mobilenet import mobilenet_grw
+from tf_grw.modelgarden import mobilenet_task
+from tf_grw.modelgarden import movinet_task
+from tf_grw.models.movinet import movinet_grw
 
 _REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 _YAMLS = sorted(glob.glob(os.path.join(_REPO, "configs", "*.yaml")))
@@ -30,7 +30,7 @@ def _registered():
 def _model_kwargs(task):
   if isinstance(task, mobilenet_task.MobilenetGRWTaskConfig):
     return mobilenet_task.mobilenet_model_kwargs(task)
-  return grw_task.model_kwargs(task)
+  return movinet_task.model_kwargs(task)
 
 
 def _check_experiment(config):
@@ -43,11 +43,11 @@ def _check_experiment(config):
                                               kwargs["filter_size_scale"])
     task_cls = mobilenet_task.MobilenetGRWTask
   else:
-    assert isinstance(task, grw_task.MovinetGRWTaskConfig)
+    assert isinstance(task, movinet_task.MovinetGRWTaskConfig)
     valid = movinet_grw.valid_grw_endpoints(kwargs["model_id"],
                                             kwargs["head"])
     assert movinet_grw.movinet_recipe(kwargs["model_id"], kwargs["stream"])
-    task_cls = grw_task.MovinetGRWTask
+    task_cls = movinet_task.MovinetGRWTask
   for entry in kwargs["grw_endpoints"]:
     assert entry["endpoint"] in valid, entry
     window = entry.get("window", kwargs["window"])

@@ -18,7 +18,7 @@ import tensorflow as tf
 from official.core import exp_factory
 from official.core import task_factory
 from official.modeling import hyperparams
-from tf_grw import experiments  # pylint: disable=unused-import
+from tf_grw.modelgarden import experiments  # pylint: disable=unused-import
 from tf_grw import export
 
 _REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -78,7 +78,7 @@ def test_experiment_builder_needs_an_experiment(tmp_path):
 @pytest.mark.slow
 def test_grw_builder_exports_the_trained_movinet_without_grw(tmp_path):
   # README: "`--builder=grw` rebuilds the model without its GRW taps".
-  from tf_grw.movinet_grw import build_movinet_grw  # pylint: disable=g-import-not-at-top
+  from tf_grw.models.movinet.movinet_grw import build_movinet_grw  # pylint: disable=g-import-not-at-top
   tf.random.set_seed(3)
   model = build_movinet_grw("a0", num_classes=3, stream=True,
                             grw_endpoints=["block4"], window=4)

@@ -293,3 +293,24 @@ def test_input_errors():
   with pytest.raises(ValueError, match=r"argument `inputs`\. Expected at least "
                      r"window=6 steps on axis 1"):
     GRWSmoothing(6)(np.zeros((2, 4, 5), np.float32), training=True)
+
+
+def test_metric_exists_before_the_first_call_and_stays_out_of_checkpoints(
+    tmp_path):
+  inputs = tf_keras.Input((8, 4))
+  layer = GRWSmoothing(4, metric_name="grw_loss_x")
+  model = tf_keras.Model(inputs, tf_keras.layers.Dense(2)(
+      tf_keras.layers.Flatten()(layer(inputs))))
+  # A trainer that collects `model.metrics` before training sees it.
+  assert [m.name for m in model.metrics] == ["grw_loss_x"]
+  x = np.random.default_rng(0).normal(size=(4, 8, 4)).astype("float32")
+  model(x, training=True)
+  # The same batch statistics as the training call.
+  expected = float(tf_grw.grw_loss(layer.embeddings(x, training=True), 4,
+                                   alpha=0.0))
+  np.testing.assert_allclose(float(layer.loss_metric.result()), expected,
+                             rtol=1e-5)
+  path = tf.train.Checkpoint(model=model).save(str(tmp_path / "ckpt"))
+  names = [n for n, _ in tf.train.list_variables(path)]
+  assert not [n for n in names if n.endswith(("/total/.ATTRIBUTES/VARIABLE_VALUE",
+                                             "/count/.ATTRIBUTES/VARIABLE_VALUE"))], names

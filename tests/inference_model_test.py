@@ -1,4 +1,4 @@
-"""Tests of `tf_grw.inference_model` (the plain model the exports are built from).
+"""Tests of `tf_grw.export.inference_model` (the plain model the exports are built from).
 
 The export round trips (SavedModel, TF Lite, '3d_2plus1d' conversion) are in
 export_test.py; these are the resolution rules and their errors.
@@ -12,8 +12,8 @@ import tf_keras
 
 from official.projects.movinet.modeling import movinet
 from official.projects.movinet.modeling import movinet_model
-from tf_grw.inference_model import inference_keras_model
-from tf_grw.inference_model import whole_clip_function
+from tf_grw.export.inference_model import inference_keras_model
+from tf_grw.export.inference_model import whole_clip_function
 
 
 def _official(causal=True, use_external_states=False, frames=None):

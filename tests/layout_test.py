@@ -4,11 +4,15 @@
   loads TF Model Garden: checked in a fresh interpreter's `sys.modules`, and
   statically: core modules import only the standard library, NumPy,
   TensorFlow (and its `absl` logging), `tf_keras` and `tf_grw.core`.
-* The model families do not import each other: no `movinet_*` module imports
-  a `mobilenet_*` one or the reverse (shared pieces live in family-neutral
-  modules such as `grw_endpoints`, `video_inputs`, `temporal_head`).
+* Each subpackage imports only the floors below it (`_FLOORS`): core <
+  datasets, models < modelgarden, export, analysis; every module lives in a
+  subpackage.
+* The model families do not import each other: nothing in
+  `tf_grw.models.movinet` imports `tf_grw.models.mobilenet` or the reverse,
+  and the shared modules of `tf_grw.models` import neither family.
 * Library code never imports the launchers or benchmarks.
-* Every public name of `tf_grw` resolves.
+* Every public name of `tf_grw` resolves, and every public class (in a
+  module's `__all__`) carries a runnable docstring example.
 """
 
 import ast
@@ -24,6 +28,15 @@ from launch_fixtures import REPO  # pylint: disable=g-bad-import-order
 
 _PACKAGE = os.path.join(REPO, "tf_grw")
 _CORE_ALLOWED = ("absl", "numpy", "tensorflow", "tf_keras", "tf_grw.core")
+# Subpackage -> the tf_grw subpackages its modules may import.
+_FLOORS = {
+    "core": ("core",),
+    "datasets": ("core", "datasets"),
+    "models": ("core", "models"),
+    "modelgarden": ("core", "models", "modelgarden"),
+    "export": ("core", "models", "export"),
+    "analysis": ("core", "models", "analysis"),
+}
 
 
 def _loaded_official(statements):
@@ -80,16 +93,39 @@ def test_core_imports_only_tensorflow_keras_numpy_and_core():
   assert not wrong, wrong
 
 
-def test_model_families_do_not_import_each_other():
+def _subpackage_of(path):
+  return os.path.relpath(path, _PACKAGE).split(os.sep)
+
+
+def test_every_module_lives_in_a_subpackage_and_imports_only_lower_floors():
+  assert sorted(n for n in os.listdir(_PACKAGE)
+                if n.endswith(".py")) == ["__init__.py"]
+  assert sorted(n for n in os.listdir(_PACKAGE)
+                if os.path.isfile(os.path.join(_PACKAGE, n, "__init__.py"))
+                ) == sorted(_FLOORS)
   wrong = []
-  for path in _sources(_PACKAGE):
-    name = os.path.basename(path)
-    for family, other in (("movinet_", "mobilenet_"),
-                          ("mobilenet_", "movinet_")):
-      if name.startswith(family):
-        wrong += [f"{os.path.relpath(path, REPO)}:{line} imports {module}"
-                  for module, line in _imports(path)
-                  if module.startswith("tf_grw." + other)]
+  for floor, allowed in _FLOORS.items():
+    for path in _sources(os.path.join(_PACKAGE, floor)):
+      for module, line in _imports(path):
+        parts = module.split(".")
+        if parts[0] == "tf_grw" and (len(parts) < 2 or parts[1] not in allowed):
+          wrong.append(
+              f"{os.path.relpath(path, REPO)}:{line} imports {module}")
+  assert not wrong, wrong
+
+
+def test_model_families_do_not_import_each_other():
+  families = ("tf_grw.models.movinet", "tf_grw.models.mobilenet")
+  wrong = []
+  for path in _sources(os.path.join(_PACKAGE, "models")):
+    where = _subpackage_of(path)
+    own = "tf_grw.models." + where[1] if len(where) > 2 else None
+    for module, line in _imports(path):
+      for family in families:
+        if family != own and (module == family
+                              or module.startswith(family + ".")):
+          wrong.append(
+              f"{os.path.relpath(path, REPO)}:{line} imports {module}")
   assert not wrong, wrong
 
 
@@ -108,3 +144,18 @@ def test_every_public_name_resolves():
   assert tf_grw.GRWSmoothing is tf_grw.core.GRWSmoothing
   with pytest.raises(AttributeError, match="has no attribute 'grw_los'"):
     tf_grw.grw_los  # pylint: disable=pointless-statement
+
+
+def test_every_public_class_has_a_docstring_example():
+  import importlib  # pylint: disable=g-import-not-at-top
+  import inspect  # pylint: disable=g-import-not-at-top
+  import pkgutil  # pylint: disable=g-import-not-at-top
+  missing = []
+  for info in pkgutil.walk_packages(tf_grw.__path__, "tf_grw."):
+    module = importlib.import_module(info.name)
+    for name in getattr(module, "__all__", []):
+      obj = getattr(module, name)
+      if (inspect.isclass(obj) and obj.__module__ == module.__name__ and
+          ">>>" not in (obj.__doc__ or "")):
+        missing.append(f"{module.__name__}.{name}")
+  assert not missing, missing

@@ -1,12 +1,12 @@
-"""Tests of `tf_grw.mobilenet_backbone` (the official MobileNet as a block chain)."""
+"""Tests of `tf_grw.models.mobilenet.mobilenet_backbone` (the official MobileNet as a block chain)."""
 
 import numpy as np
 import pytest
 
 from official.vision.modeling.backbones import mobilenet
-from tf_grw import mobilenet_backbone
-from tf_grw.mobilenet_grw import build_mobilenet_grw
-from tf_grw.mobilenet_grw import MobilenetVideoClassifier
+from tf_grw.models.mobilenet import mobilenet_backbone
+from tf_grw.models.mobilenet.mobilenet_grw import build_mobilenet_grw
+from tf_grw.models.mobilenet.mobilenet_grw import MobilenetVideoClassifier
 from mobilenet_fixtures import CLASSES, video  # pylint: disable=g-bad-import-order
 
 

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from tf_grw.mobilenet_grw import build_mobilenet_grw
+from tf_grw.models.mobilenet.mobilenet_grw import build_mobilenet_grw
 
 FRAMES, SIZE, CLASSES = 5, 32, 3
 

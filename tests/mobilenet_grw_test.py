@@ -1,4 +1,4 @@
-"""Tests of `tf_grw.mobilenet_grw` (per-frame MobileNetV3 with GRW).
+"""Tests of `tf_grw.models.mobilenet.mobilenet_grw` (per-frame MobileNetV3 with GRW).
 
 Inputs are tiny (5 frames of 32x32) and most models use width 0.5 so that the
 suite stays fast on a 2-core CPU (see `mobilenet_fixtures`). The block chain
@@ -14,9 +14,9 @@ import tensorflow as tf
 import tf_keras
 
 from official.vision.modeling.backbones import mobilenet
-from tf_grw.mobilenet_grw import build_mobilenet_grw
-from tf_grw.mobilenet_grw import MobilenetGRWClassifier
-from tf_grw.mobilenet_grw import MobilenetVideoClassifier
+from tf_grw.models.mobilenet.mobilenet_grw import build_mobilenet_grw
+from tf_grw.models.mobilenet.mobilenet_grw import MobilenetGRWClassifier
+from tf_grw.models.mobilenet.mobilenet_grw import MobilenetVideoClassifier
 # pylint: disable=g-bad-import-order,unused-import
 from mobilenet_fixtures import CLASSES, SIZE, video
 from mobilenet_fixtures import tsm_mean, tsm_transformer

@@ -1,4 +1,4 @@
-"""Tests of `tf_grw.mobilenet_stream` (frame-by-frame MobileNet inference)."""
+"""Tests of `tf_grw.models.mobilenet.mobilenet_stream` (frame-by-frame MobileNet inference)."""
 
 import re
 
@@ -7,8 +7,8 @@ import pytest
 import tensorflow as tf
 
 from tf_grw import export
-from tf_grw.mobilenet_grw import build_mobilenet_grw
-from tf_grw.mobilenet_stream import MobilenetVideoStream
+from tf_grw.models.mobilenet.mobilenet_grw import build_mobilenet_grw
+from tf_grw.models.mobilenet.mobilenet_stream import MobilenetVideoStream
 # pylint: disable=g-bad-import-order,unused-import
 from mobilenet_fixtures import CLASSES, FRAMES, SIZE, video
 from mobilenet_fixtures import tsm_mean, tsm_transformer

@@ -1,4 +1,4 @@
-"""Tests for tf_grw.mobilenet_task: the per-frame MobileNetV3 Model Garden task.
+"""Tests for tf_grw.modelgarden.mobilenet_task: the per-frame MobileNetV3 Model Garden task.
 
 The registered `mobilenet_grw_kinetics600` experiment, shrunk to 4-frame
 32x32 clips of a 0.35-wide MobileNetV3-S with the Transformer head and a
@@ -17,10 +17,10 @@ from official.core import task_factory
 from official.core import train_lib
 from official.modeling import hyperparams
 from official.vision.modeling.backbones import mobilenet
-from tf_grw import experiments  # pylint: disable=unused-import
-from tf_grw import mobilenet_grw
-from tf_grw import mobilenet_task
-from tf_grw import task as grw_task
+from tf_grw.modelgarden import experiments  # pylint: disable=unused-import
+from tf_grw.models.mobilenet import mobilenet_grw
+from tf_grw.modelgarden import mobilenet_task
+from tf_grw.modelgarden import task as grw_task
 from video_fixtures import write_records  # tests/ is on sys.path under pytest.
 
 

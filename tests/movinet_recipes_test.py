@@ -1,15 +1,15 @@
-"""Tests of `tf_grw.movinet_recipes` (official recipes, GRW endpoint names)."""
+"""Tests of `tf_grw.models.movinet.movinet_recipes` (official recipes, GRW endpoint names)."""
 
 import pytest
 
-from tf_grw import grw_endpoints
-from tf_grw import movinet_recipes
+from tf_grw.core.grw_settings import GRWSettings
+from tf_grw.models import grw_endpoints
+from tf_grw.models.movinet import movinet_recipes
 
 
 def test_endpoint_expansion():
   resolve = movinet_recipes.resolve_endpoints
-  defaults = dict(window=5, weight=0.1, alpha=None, normalization="batch_norm",
-                  orderings="exact", num_orderings=1000, seed=0)
+  defaults = GRWSettings(window=5, weight=0.1)
   canonical = grw_endpoints.canonical_entry
   entries = [canonical(e) for e in (
       "block2", ("stem", 3), {"endpoint": "block4_layer*", "weight": 0.05},
@@ -18,9 +18,9 @@ def test_endpoint_expansion():
   assert [s.endpoint for s in specs] == [
       "block2_layer2", "stem", "block4_layer0", "block4_layer1",
       "block4_layer2", "block4_layer3", "block1_layer0"]
-  assert specs[1].window == 3 and specs[1].weight == 0.1
-  assert {s.weight for s in specs[2:6]} == {0.05}
-  assert specs[6].alpha == 0.5
+  assert specs[1].settings.window == 3 and specs[1].settings.weight == 0.1
+  assert {s.settings.weight for s in specs[2:6]} == {0.05}
+  assert specs[6].settings.alpha == 0.5
   assert movinet_recipes.valid_grw_endpoints("a0", "transformer")[-1] == (
       "embedding")
 
@@ -48,8 +48,7 @@ def test_bad_recipe_arguments(kwargs, message):
 
 
 def test_embedding_only_with_the_transformer_head():
-  defaults = dict(window=5, weight=0.1, alpha=None, normalization="none",
-                  orderings="exact", num_orderings=1000, seed=0)
+  defaults = GRWSettings(normalization="none")
   with pytest.raises(ValueError, match="'embedding' only with head="):
     movinet_recipes.resolve_endpoints(["embedding"], "a0", "movinet",
                                       defaults)

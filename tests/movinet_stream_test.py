@@ -1,4 +1,4 @@
-"""Tests of `tf_grw.movinet_stream` (the Transformer-head MoViNet stream model)."""
+"""Tests of `tf_grw.models.movinet.movinet_stream` (the Transformer-head MoViNet stream model)."""
 
 import re
 
@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 
 from official.projects.movinet.modeling import movinet
-from tf_grw.movinet_grw import build_movinet_grw
-from tf_grw.movinet_stream import MovinetTransformerStream
-from tf_grw.temporal_head import TemporalTransformerHead
+from tf_grw.models.movinet.movinet_grw import build_movinet_grw
+from tf_grw.models.movinet.movinet_stream import MovinetTransformerStream
+from tf_grw.models.temporal_head import TemporalTransformerHead
 
 
 @pytest.fixture(scope="module")
@@ -56,4 +56,4 @@ def test_refuses_bad_backbones_inputs_and_sizes(model):
   with pytest.raises(ValueError, match=re.escape(
       "stream states and 'image'")) as info:
     stream({"image": _frames(1)})
-  assert "Received: inputs=<dict with keys ['image']...>" in str(info.value)
+  assert "Received: inputs=<dict with keys ['image']>" in str(info.value)

@@ -1,4 +1,4 @@
-"""Tests of `tf_grw.pretrained` (checkpoint matching and weight copies).
+"""Tests of `tf_grw.models.pretrained` (checkpoint matching and weight copies).
 
 Small Keras layers stand in for a backbone and a classifier head; the
 MoViNet and MobileNet checkpoints are in movinet_grw_test.py and
@@ -13,9 +13,9 @@ import pytest
 import tensorflow as tf
 import tf_keras
 
-from tf_grw import pretrained
-from tf_grw.pretrained import load_backbone_checkpoint
-from tf_grw.pretrained import PretrainedLoadReport
+from tf_grw.models import pretrained
+from tf_grw.models.pretrained import load_backbone_checkpoint
+from tf_grw.models.pretrained import PretrainedLoadReport
 
 
 def _backbone(width=4, seed=0):

@@ -1,12 +1,12 @@
-"""Tests of `tf_grw.temporal_head`."""
+"""Tests of `tf_grw.models.temporal_head`."""
 
 import numpy as np
 import pytest
 import tensorflow as tf
 import tf_keras
 
-from tf_grw.temporal_head import sinusoidal_positions
-from tf_grw.temporal_head import TemporalTransformerHead
+from tf_grw.models.temporal_head import sinusoidal_positions
+from tf_grw.models.temporal_head import TemporalTransformerHead
 
 
 @pytest.fixture(autouse=True)

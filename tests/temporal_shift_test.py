@@ -1,9 +1,9 @@
-"""Tests of `tf_grw.temporal_shift` (TSM as a Keras layer)."""
+"""Tests of `tf_grw.models.temporal_shift` (TSM as a Keras layer)."""
 
 import numpy as np
 import pytest
 
-from tf_grw.temporal_shift import TemporalShift
+from tf_grw.models.temporal_shift import TemporalShift
 
 
 def _clip(frames=4, channels=8, seed=0):

@@ -1,4 +1,4 @@
-"""Tests of `tf_grw.tflite_stream` (running and verifying streaming TF Lite).
+"""Tests of `tf_grw.export.tflite_stream` (running and verifying streaming TF Lite).
 
 The stream model here is a tiny hand-written one, not a MoViNet (those are
 covered end to end in export_test.py): each call adds the frame's mean color
@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from tf_grw import tflite_stream
+from tf_grw.export import tflite_stream
 
 SIZE, CLASSES = 8, 4
 _W = np.random.default_rng(0).normal(size=(3, CLASSES)).astype(np.float32)

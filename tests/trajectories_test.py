@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from tf_grw import trajectories
+from tf_grw.analysis import trajectories
 
 
 def test_pca_recovers_a_plane():

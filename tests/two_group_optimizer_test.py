@@ -1,4 +1,4 @@
-"""Tests for tf_grw.two_group_optimizer: per-group learning rates."""
+"""Tests for tf_grw.modelgarden.two_group_optimizer: per-group learning rates."""
 
 import re
 
@@ -8,7 +8,7 @@ import tensorflow as tf
 import tf_keras
 
 from official.modeling import optimization
-from tf_grw import two_group_optimizer
+from tf_grw.modelgarden import two_group_optimizer
 from tf_grw.core.errors import invalid_value
 
 

@@ -24,20 +24,21 @@ __version__ = "0.1.0"
 # Public name -> module that defines it.
 _EXPORTS = {
     "grw_loss": "tf_grw.core.grw_loss",
+    "GRWSettings": "tf_grw.core.grw_settings",
     "GRWSmoothing": "tf_grw.core.grw_smoothing",
     "assert_grw_connected": "tf_grw.core.grw_smoothing",
     "find_disconnected_grw_layers": "tf_grw.core.grw_smoothing",
-    "build_mobilenet_grw": "tf_grw.mobilenet_grw",
-    "MobilenetGRWClassifier": "tf_grw.mobilenet_grw",
-    "MobilenetVideoClassifier": "tf_grw.mobilenet_grw",
-    "build_movinet_grw": "tf_grw.movinet_grw",
-    "MODEL_IDS": "tf_grw.movinet_grw",
-    "movinet_recipe": "tf_grw.movinet_grw",
-    "MovinetGRWClassifier": "tf_grw.movinet_grw",
-    "PretrainedLoadReport": "tf_grw.movinet_grw",
-    "valid_grw_endpoints": "tf_grw.movinet_grw",
-    "TemporalTransformerHead": "tf_grw.temporal_head",
-    "TemporalShift": "tf_grw.temporal_shift",
+    "build_mobilenet_grw": "tf_grw.models.mobilenet.mobilenet_grw",
+    "MobilenetGRWClassifier": "tf_grw.models.mobilenet.mobilenet_grw",
+    "MobilenetVideoClassifier": "tf_grw.models.mobilenet.mobilenet_grw",
+    "build_movinet_grw": "tf_grw.models.movinet.movinet_grw",
+    "MODEL_IDS": "tf_grw.models.movinet.movinet_grw",
+    "movinet_recipe": "tf_grw.models.movinet.movinet_grw",
+    "MovinetGRWClassifier": "tf_grw.models.movinet.movinet_grw",
+    "PretrainedLoadReport": "tf_grw.models.movinet.movinet_grw",
+    "valid_grw_endpoints": "tf_grw.models.movinet.movinet_grw",
+    "TemporalTransformerHead": "tf_grw.models.temporal_head",
+    "TemporalShift": "tf_grw.models.temporal_shift",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -1,6 +1,7 @@
 """The GRW loss and layer: what any Keras video model needs, and nothing else.
 
 Holds `grw_loss` (the exact and sampled Gaussian-random-walk order loss),
+`GRWSettings` (the validated settings of one GRW tap),
 `GRWSmoothing` (the layer that adds it on a feature map) with its pruning
 check, the Keras-style argument errors and the INFO-log filter.
 
@@ -12,9 +13,10 @@ model pays for (tested in `tests/layout_test.py`).
 """
 
 from tf_grw.core.grw_loss import grw_loss
+from tf_grw.core.grw_settings import GRWSettings
 from tf_grw.core.grw_smoothing import assert_grw_connected
 from tf_grw.core.grw_smoothing import find_disconnected_grw_layers
 from tf_grw.core.grw_smoothing import GRWSmoothing
 
-__all__ = ["GRWSmoothing", "assert_grw_connected",
+__all__ = ["GRWSettings", "GRWSmoothing", "assert_grw_connected",
            "find_disconnected_grw_layers", "grw_loss"]

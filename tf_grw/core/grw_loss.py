@@ -196,9 +196,13 @@ def _dp_log_partition(gram: tf.Tensor, window: int) -> tf.Tensor:
   return _masked_logsumexp(final, axis=1)
 
 
-def check_args(embeddings, window, alpha, orderings, num_orderings,
-               max_table_window):
-  """Validates `grw_loss` arguments; returns alpha as a float."""
+def check_settings(window, alpha, orderings, num_orderings,
+                   max_table_window=DEFAULT_MAX_TABLE_WINDOW) -> float:
+  """Validates the `grw_loss` arguments other than the tensor.
+
+  Returns:
+    alpha as a float.
+  """
   if isinstance(window, bool) or not isinstance(window, (int, np.integer)):
     raise _invalid("window", "an integer >= 3", window)
   if window < 3:
@@ -222,6 +226,14 @@ def check_args(embeddings, window, alpha, orderings, num_orderings,
     raise _invalid("alpha", "a float >= 0", alpha) from None
   if not alpha_value >= 0.0:
     raise _invalid("alpha", "a float >= 0", alpha)
+  return alpha_value
+
+
+def check_args(embeddings, window, alpha, orderings, num_orderings,
+               max_table_window):
+  """Validates `grw_loss` arguments; returns alpha as a float."""
+  alpha_value = check_settings(window, alpha, orderings, num_orderings,
+                               max_table_window)
   dtype = tf.as_dtype(embeddings.dtype)
   if not dtype.is_floating:
     raise _invalid("embeddings", "a floating-point tensor",

@@ -8,27 +8,16 @@ import tf_keras
 
 from tf_grw.core.errors import Described
 from tf_grw.core.errors import invalid_value
-from tf_grw.core.grw_loss import check_args
-from tf_grw.core.grw_loss import DEFAULT_MAX_TABLE_WINDOW
 from tf_grw.core.grw_loss import grw_loss
+from tf_grw.core.grw_settings import default_alpha
+from tf_grw.core.grw_settings import GRWSettings
 
 __all__ = ["GRWSmoothing", "find_disconnected_grw_layers",
-           "assert_grw_connected"]
+           "assert_grw_connected", "default_alpha"]
 
-_NORMALIZATIONS = ("batch_norm", "layer_norm", "none")
 # GRW layers called on KerasTensors (functional construction), weakly held, so
 # that a pruned one can be found; see `find_disconnected_grw_layers`.
 _SYMBOLIC_CALLS = weakref.WeakSet()
-
-
-def default_alpha(normalization: str) -> float:
-  """The velocity weight used when `alpha=None`.
-
-  0 when the normalization fixes the embedding scale (the velocity term only
-  exists to stop the model from scaling embeddings up), 0.5 (the paper's value)
-  for un-normalized embeddings.
-  """
-  return 0.5 if normalization == "none" else 0.0
 
 
 @tf_keras.utils.register_keras_serializable(package="tf_grw")
@@ -118,39 +107,25 @@ class GRWSmoothing(tf_keras.layers.Layer):
                **kwargs):
     kwargs.setdefault("autocast", False)  # Pass the input through untouched.
     super().__init__(**kwargs)
-    if normalization not in _NORMALIZATIONS:
-      raise invalid_value(
-         "normalization", "one of 'batch_norm', 'layer_norm', 'none'",
-          normalization)
-    try:
-      weight_value = float(weight)
-    except (TypeError, ValueError):
-      raise invalid_value(
-         "weight", "a float >= 0", weight) from None
-    if not weight_value >= 0.0:
-      raise invalid_value(
-         "weight", "a float >= 0", weight)
+    # Validates every setting (`GRWSettings` is the one place that does).
+    self.settings = GRWSettings(
+        window=window, weight=weight, alpha=alpha, normalization=normalization,
+        orderings=orderings, num_orderings=num_orderings, seed=seed,
+        center_per_frame=center_per_frame)
     if not isinstance(metric_name, str) or not metric_name:
       raise invalid_value(
          "metric_name", "a non-empty string", metric_name)
-    self.window = window
-    self.weight = weight_value
-    self.alpha = alpha
-    self.normalization = normalization
-    self.orderings = orderings
-    self.num_orderings = num_orderings
-    self.seed = seed
-    if not isinstance(center_per_frame, bool):
-      raise invalid_value("center_per_frame", "a bool", center_per_frame)
+    for key, value in self.settings.as_dict().items():
+      setattr(self, key, value)
+    self.effective_alpha = self.settings.effective_alpha
     self.metric_name = metric_name
-    self.center_per_frame = center_per_frame
-    self.effective_alpha = (default_alpha(normalization) if alpha is None
-                            else float(alpha))
-    # Validate window/alpha/orderings now, with the loss's own messages.
-    check_args(
-        tf.zeros([1, window if isinstance(window, int) and window > 0 else 1,
-                  1]), window, self.effective_alpha, orderings, num_orderings,
-        DEFAULT_MAX_TABLE_WINDOW)
+    # The unweighted loss's mean, made now so that it is one of the model's
+    # metrics before the first training step (a trainer collects
+    # `model.metrics` once, when it starts). Kept in the layer's metric list
+    # as `add_metric` keeps its metrics, not as an attribute: an attribute
+    # would make it a checkpoint dependency, and each worker's running mean
+    # would then be saved with the weights.
+    self._metrics.append(tf_keras.metrics.Mean(name=metric_name))
     self.supports_masking = True
     if normalization == "batch_norm":
       self.norm = tf_keras.layers.BatchNormalization(
@@ -160,6 +135,16 @@ class GRWSmoothing(tf_keras.layers.Layer):
           center=False, scale=False, dtype="float32", name="grw_norm")
     else:
       self.norm = None
+
+  @property
+  def loss_metric(self) -> tf_keras.metrics.Mean:
+    """The mean unweighted GRW loss, logged as `metric_name`."""
+    return next(m for m in self._metrics if m.name == self.metric_name)
+
+  @classmethod
+  def from_settings(cls, settings: GRWSettings, **kwargs) -> "GRWSmoothing":
+    """The layer of a `GRWSettings`; `kwargs`: `metric_name`, `name`, ..."""
+    return cls(**settings.as_dict(), **kwargs)
 
   def build(self, input_shape):
     input_shape = tf.TensorShape(input_shape)
@@ -203,7 +188,7 @@ class GRWSmoothing(tf_keras.layers.Layer):
                      lambda: self._loss(inputs),
                      lambda: tf.constant(0.0, tf.float32))
     self.add_loss(self.weight * loss)
-    self.add_metric(loss, name=self.metric_name, aggregation="mean")
+    self.loss_metric.update_state(loss)
     return inputs
 
   def _loss(self, inputs):
@@ -228,7 +213,7 @@ class GRWSmoothing(tf_keras.layers.Layer):
     config.update({
         "window": self.window,
         "weight": self.weight,
-        "alpha": self.alpha,  # The argument, not the derived effective_alpha.
+        "alpha": self.alpha,  # None stays None: not the effective_alpha.
         "normalization": self.normalization,
         "orderings": self.orderings,
         "num_orderings": self.num_orderings,

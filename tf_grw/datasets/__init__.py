@@ -2,6 +2,15 @@
 
 After ``import tf_grw.datasets``, ``tfds.load("grw_airplanes")`` builds the
 procedural rotating-airplanes dataset (see :mod:`tf_grw.datasets.airplanes`).
+
+Holds the airplanes renderer and TFDS builder (`airplanes`), its cached
+splits (`airplanes_cache`) and TFRecords (`airplanes_records`), the
+video-file-to-TFRecord preparation (`video_records`) and the
+SequenceExample keys both record writers share (`record_keys`).
+
+May import: `tf_grw.core`, TensorFlow, TFDS and OpenCV. Never
+`tf_grw.models`, `tf_grw.modelgarden`, `tf_grw.export` or
+`tf_grw.analysis` (tested in `tests/layout_test.py`).
 """
 
 from tf_grw.datasets import airplanes

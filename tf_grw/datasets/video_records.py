@@ -693,6 +693,18 @@ class DecodedVideo:
     source_fps: The container's frame rate (or `DEFAULT_SOURCE_FPS`).
     source_fps_assumed: True when the container reported no usable rate.
     num_source_frames: Number of source frames decoded.
+
+  >>> import os, tempfile
+  >>> import cv2
+  >>> path = os.path.join(tempfile.mkdtemp(), "clip.avi")
+  >>> writer = cv2.VideoWriter(path, cv2.VideoWriter_fourcc(*"MJPG"), 10.0,
+  ...                          (32, 24))
+  >>> for k in range(20):
+  ...   _ = writer.write(np.full((24, 32, 3), 10 * k, np.uint8))
+  >>> writer.release()
+  >>> video = decode_video(path, fps=5.0, short_side=12)
+  >>> video.frames.shape, video.source_fps, video.timestamps[:3].tolist()
+  ((10, 12, 16, 3), 10.0, [0.0, 0.2, 0.4])
   """
   frames: np.ndarray
   timestamps: np.ndarray
@@ -1058,6 +1070,16 @@ class PrepareReport:
     skipped_report_path: `{split}_skipped.csv` (columns path,label,reason).
     manifest_path: `{split}_manifest.json` (resumption state).
     notes: `(path, note)` pairs, e.g. where a source frame rate was assumed.
+
+  >>> import tempfile
+  >>> out = tempfile.mkdtemp()
+  >>> report = prepare_records([VideoEntry("/no/such.mp4", "run")], out,
+  ...                          "train", {"run": 0}, num_shards=1,
+  ...                          num_workers=1, progress=False)
+  >>> report.num_written, report.num_skipped, report.skipped[0].reason
+  (0, 1, 'missing: file not found')
+  >>> report.file_pattern == os.path.join(out, "train-*-of-00001.tfrecord")
+  True
   """
   split: str
   output_dir: str

@@ -1,28 +1,24 @@
-"""Model Garden task that trains MoViNets with GRW smoothing.
+"""The generic GRW video task of Model Garden and the `grw` config block.
 
-Reference: Goldman, Giryes, Satyanarayanan, "Smooth Regularization for
-Efficient Video Recognition", NeurIPS 2025, arXiv:2511.20928.
+`GRWConfig` (with its `GRWEndpoint` taps) is the `grw` block of every GRW
+task config: where and how GRW smoothing applies; `GRWConfig.settings()`
+makes its model-wide `tf_grw.GRWSettings`. `GRWVideoTask` is Model Garden's
+`VideoClassificationTask` (video input, metrics, multi-view evaluation) for
+a GRW classifier, changed in two ways that both families share:
 
-`MovinetGRWTaskConfig` subclasses Model Garden's `VideoClassificationTask`
-config (`official/vision/configs/video_classification.py`): the data, loss
-and checkpoint fields are Model Garden's, `model` is replaced by
-`MovinetGRWModel` (the arguments of `tf_grw.movinet_grw.build_movinet_grw`)
-and `grw` (`GRWConfig`) says where and how GRW smoothing applies.
-`MovinetGRWTask` (registered for that config with
-`task_factory.register_task_cls`) reuses Model Garden's video input, metrics
-and multi-view evaluation and changes four things:
-
-* `build_model` builds a `MovinetGRWClassifier` (official MoViNet backbone,
-  GRW taps, official or Transformer head);
-* `initialize` loads `init_checkpoint` with the model's `load_pretrained`
-  (official MoViNet checkpoints, (2+1)D kernel conversion, a head of another
-  size skipped);
 * the training loss is split into `class_loss`, `reg_loss` (L2 weight decay
   only) and the GRW term, each logged on its own (see `build_metrics`);
 * `backbone_lr_multiplier != 1` trains the backbone and the head with two
   optimizers whose learning rates differ by that factor (the paper fine-tunes
   the backbone at 1e-4 -> 1e-6 and the head at 1e-3 -> 1e-5), through
   `TwoGroupOptimizer`.
+
+The family tasks (`tf_grw.modelgarden.movinet_task.MovinetGRWTask`,
+`tf_grw.modelgarden.mobilenet_task.MobilenetGRWTask`) add how to build
+their model and load a pretrained checkpoint.
+
+Reference: Goldman, Giryes, Satyanarayanan, "Smooth Regularization for
+Efficient Video Recognition", NeurIPS 2025, arXiv:2511.20928.
 """
 
 import dataclasses
@@ -32,24 +28,22 @@ from absl import logging
 import tensorflow as tf
 import tf_keras
 
-from official.core import task_factory
 from official.modeling import hyperparams
 from official.modeling import optimization
 from official.modeling import performance
-from official.vision.configs import video_classification as video_cfg
 from official.vision.tasks import video_classification
-from tf_grw import movinet_grw
 from tf_grw.core.errors import invalid_value
-from tf_grw.two_group_optimizer import HEAD_VARIABLE_PATTERN
-from tf_grw.two_group_optimizer import ScaledSchedule
-from tf_grw.two_group_optimizer import TwoGroupOptimizer
+from tf_grw.core.grw_settings import GRWSettings
+from tf_grw.models.grw_endpoints import EMBEDDING
+from tf_grw.models.grw_endpoints import TOTAL_METRIC
+from tf_grw.modelgarden.two_group_optimizer import HEAD_VARIABLE_PATTERN
+from tf_grw.modelgarden.two_group_optimizer import ScaledSchedule
+from tf_grw.modelgarden.two_group_optimizer import TwoGroupOptimizer
 
 __all__ = [
-    "GRWEndpoint", "GRWConfig", "MovinetGRWModel", "MovinetGRWTaskConfig",
-    "MovinetGRWTask", "TwoGroupOptimizer", "ScaledSchedule",
-    "HEAD_VARIABLE_PATTERN", "model_kwargs", "grw_kwargs",
+    "GRWEndpoint", "GRWConfig", "GRWVideoTask", "TwoGroupOptimizer",
+    "ScaledSchedule", "HEAD_VARIABLE_PATTERN", "grw_kwargs",
     "grw_endpoint_entries",
-    "create_grw_metrics",
 ]
 
 # Metric names logged by the task besides Model Garden's accuracy metrics. The
@@ -57,7 +51,6 @@ __all__ = [
 CLASS_LOSS = "class_loss"
 REG_LOSS = "reg_loss"
 GRW_TERM = "grw_term"
-_INIT_MODULES = ("all", "backbone")
 
 
 @dataclasses.dataclass
@@ -65,9 +58,9 @@ class GRWEndpoint(hyperparams.Config):
   """One GRW tap; unset fields take the `GRWConfig` defaults.
 
   Attributes:
-    name: an endpoint of `tf_grw.movinet_grw.valid_grw_endpoints` (`"stem"`,
-      `"block4"`, `"block4_layer2"`, a pattern such as `"block4_layer*"`, or
-      `"embedding"` with the Transformer head).
+    name: an endpoint of the model (`valid_grw_endpoints` of its family;
+      for a MoViNet `"stem"`, `"block4"`, `"block4_layer2"`, a pattern such
+      as `"block4_layer*"`, or `"embedding"` with the Transformer head).
     window: GRW window T, or None for `GRWConfig.window`.
     weight: GRW weight lambda, or None for `GRWConfig.weight`.
     alpha: velocity weight, or None for `GRWConfig.alpha`.
@@ -113,7 +106,7 @@ class GRWConfig(hyperparams.Config):
   ('block4', 8)
   """
   endpoints: List[GRWEndpoint] = dataclasses.field(
-      default_factory=lambda: [GRWEndpoint(name=movinet_grw.EMBEDDING)])
+      default_factory=lambda: [GRWEndpoint(name=EMBEDDING)])
   window: int = 5
   weight: float = 0.1
   alpha: Optional[float] = None
@@ -122,70 +115,12 @@ class GRWConfig(hyperparams.Config):
   num_orderings: int = 1000
   seed: int = 0
 
-
-@dataclasses.dataclass
-class MovinetGRWModel(hyperparams.Config):
-  """The MoViNet classifier (`tf_grw.movinet_grw.build_movinet_grw` args).
-
-  Fields left None take the official Model Garden recipe of `model_id` and
-  `stream` (`tf_grw.movinet_grw.movinet_recipe`).
-
-  Attributes:
-    model_type: fixed name, for Model Garden tooling that reads it.
-    model_id: "a0" ... "a5".
-    stream: causal stream recipe (True) or base recipe (False).
-    conv_type: None for the recipe's, or "2plus1d", "3d_2plus1d", "3d".
-    head: "transformer" (the paper's final-layer head) or "movinet" (the
-      official classifier head).
-    embed_dim: per-frame embedding width of the Transformer head.
-    transformer_layers: Transformer blocks of the head.
-    transformer_heads: attention heads.
-    transformer_mlp_dim: MLP width (None: 4 * embed_dim).
-    transformer_dropout: dropout in the head.
-    dropout_rate: dropout before the MoViNet classifier (None: recipe).
-    stochastic_depth_drop_rate: None: recipe (0.2).
-    use_sync_bn: None: recipe (True).
-    norm_momentum: batch norm momentum (None: recipe, 0.99).
-    norm_epsilon: batch norm epsilon (None: recipe, 1e-3).
-  """
-  model_type: str = "movinet_grw"
-  model_id: str = "a0"
-  stream: bool = True
-  conv_type: Optional[str] = None
-  head: str = "transformer"
-  embed_dim: int = 256
-  transformer_layers: int = 1
-  transformer_heads: int = 4
-  transformer_mlp_dim: Optional[int] = None
-  transformer_dropout: float = 0.0
-  dropout_rate: Optional[float] = None
-  stochastic_depth_drop_rate: Optional[float] = None
-  use_sync_bn: Optional[bool] = None
-  norm_momentum: Optional[float] = None
-  norm_epsilon: Optional[float] = None
-
-
-@dataclasses.dataclass
-class MovinetGRWTaskConfig(video_cfg.VideoClassificationTask):
-  """Model Garden video classification task config with GRW smoothing.
-
-  Attributes (besides `VideoClassificationTask`'s):
-    model: the MoViNet classifier.
-    grw: the GRW taps and defaults.
-    init_checkpoint_conv_type: conv type of `init_checkpoint` when it differs
-      from the model's ("2plus1d" and "3d_2plus1d" convert into each other).
-    init_checkpoint_strict: fail when a backbone variable is missing from
-      `init_checkpoint` or has another shape.
-    backbone_lr_multiplier: learning rate of the backbone relative to the
-      schedule in `trainer.optimizer_config` (which the head uses). 1 trains
-      everything with one optimizer; any other value uses two optimizers of
-      the configured type (`TwoGroupOptimizer`).
-  """
-  model: MovinetGRWModel = dataclasses.field(default_factory=MovinetGRWModel)
-  grw: GRWConfig = dataclasses.field(default_factory=GRWConfig)
-  init_checkpoint_conv_type: Optional[str] = None
-  init_checkpoint_strict: bool = True
-  backbone_lr_multiplier: float = 1.0
+  def settings(self) -> GRWSettings:
+    """The model-wide `GRWSettings` of this config (validated)."""
+    return GRWSettings(
+        window=self.window, weight=self.weight, alpha=self.alpha,
+        normalization=self.normalization, orderings=self.orderings,
+        num_orderings=self.num_orderings, seed=self.seed)
 
 
 def grw_endpoint_entries(grw: GRWConfig) -> List[Dict[str, Any]]:
@@ -238,95 +173,58 @@ def grw_kwargs(task_config) -> Dict[str, Any]:
       num_classes=num_classes,
       stream=model.stream,
       grw_endpoints=grw_endpoint_entries(grw),
-      window=grw.window,
-      weight=grw.weight,
-      alpha=grw.alpha,
-      normalization=grw.normalization,
-      orderings=grw.orderings,
-      num_orderings=grw.num_orderings,
-      seed=grw.seed,
+      **grw.settings().as_dict(),
       head=model.head,
       l2_weight_decay=float(task_config.losses.l2_weight_decay),
   )
-
-
-def model_kwargs(task_config: MovinetGRWTaskConfig) -> Dict[str, Any]:
-  """`build_movinet_grw` keyword arguments of a task config."""
-  model = task_config.model
-  kwargs = grw_kwargs(task_config)
-  kwargs.update(conv_type=model.conv_type, embed_dim=model.embed_dim)
-  if model.head == "transformer":
-    kwargs.update(transformer_layers=model.transformer_layers,
-                  transformer_heads=model.transformer_heads,
-                  transformer_mlp_dim=model.transformer_mlp_dim,
-                  transformer_dropout=model.transformer_dropout)
-  for name in ("dropout_rate", "stochastic_depth_drop_rate", "use_sync_bn",
-               "norm_momentum", "norm_epsilon"):
-    if getattr(model, name) is not None:
-      kwargs[name] = getattr(model, name)
-  return kwargs
 
 
 def _mean(name):
   return tf_keras.metrics.Mean(name, dtype=tf.float32)
 
 
-@task_factory.register_task_cls(MovinetGRWTaskConfig)
-class MovinetGRWTask(video_classification.VideoClassificationTask):
-  """Video classification of a MoViNet trained with GRW smoothing.
+class GRWVideoTask(video_classification.VideoClassificationTask):
+  """Model Garden's video classification task for a GRW classifier.
 
-  Model Garden's `VideoClassificationTask` with the model, checkpoint
-  loading, loss logging and optimizer described in the module docstring.
-  Metrics logged in training besides the accuracies: `class_loss`,
-  `reg_loss` (L2 weight decay), `grw_term` (the weighted GRW losses, as
-  added to the objective) and, from the model, `grw_loss` (sum of the
-  unweighted GRW losses) and `grw_loss_<endpoint>`.
+  The generic part of the family tasks (`tf_grw.modelgarden.movinet_task.
+  MovinetGRWTask`, `tf_grw.modelgarden.mobilenet_task.MobilenetGRWTask`),
+  which say how to build their model (`model_builder`) and load a
+  pretrained checkpoint (`initialize`). Metrics logged in training besides
+  the accuracies: `class_loss`, `reg_loss` (L2 weight decay), `grw_term`
+  (the weighted GRW losses, as added to the objective) and, from the model,
+  `grw_loss` (sum of the unweighted GRW losses) and `grw_loss_<endpoint>`.
 
   Reference: Goldman, Giryes, Satyanarayanan, "Smooth Regularization for
   Efficient Video Recognition", NeurIPS 2025, arXiv:2511.20928.
+  
+  A family task defines `model_builder` (and `initialize` for its
+  checkpoints); the generic task refuses to guess:
+
+  >>> from tf_grw.modelgarden.movinet_task import MovinetGRWTaskConfig
+  >>> GRWVideoTask(MovinetGRWTaskConfig()).model_builder()
+  Traceback (most recent call last):
+  ...
+  NotImplementedError: GRWVideoTask must define `model_builder`.
   """
 
   def model_builder(self) -> Tuple[Any, Dict[str, Any]]:
     """The model builder and its keyword arguments from the task config."""
-    return movinet_grw.build_movinet_grw, model_kwargs(self.task_config)
+    raise NotImplementedError(
+        f"{type(self).__name__} must define `model_builder`.")
 
   def build_model(self) -> tf_keras.Model:
     """Builds the GRW model of `task_config.model` / `grw` (`model_builder`).
 
-    Its GRW metrics exist right away (`create_grw_metrics`), and the
-    backbone is frozen when `freeze_backbone` says so.
+    Its GRW metrics exist from construction (each `GRWSmoothing` makes
+    its own), and the backbone is frozen when `freeze_backbone` says so.
     """
     builder, kwargs = self.model_builder()
     logging.info("Building the model with %s: %s", builder.__name__, kwargs)
     model = builder(**kwargs)
-    create_grw_metrics(model)
     if self.task_config.freeze_backbone:
       logging.info("Freezing model backbone.")
       model.backbone.trainable = False
     return model
-
-  def initialize(self, model: tf_keras.Model):
-    """Loads `init_checkpoint` (official MoViNet) with `load_pretrained`.
-
-    `init_checkpoint_modules="backbone"` keeps the head as initialized even
-    when the checkpoint has a head of the right size.
-    """
-    path = self.task_config.init_checkpoint
-    if not path:
-      return
-    modules = self.task_config.init_checkpoint_modules
-    if modules not in _INIT_MODULES:
-      raise invalid_value("init_checkpoint_modules",
-                          f"one of {list(_INIT_MODULES)}", modules)
-    backbone_ids = {id(v) for v in model.backbone.weights}
-    kept = [(v, v.numpy()) for v in model.weights
-            if id(v) not in backbone_ids] if modules == "backbone" else []
-    report = model.load_pretrained(
-        path, strict=self.task_config.init_checkpoint_strict,
-        checkpoint_conv_type=self.task_config.init_checkpoint_conv_type)
-    for variable, value in kept:
-      variable.assign(value)
-    logging.info("Initialized from %s (%s):\n%s", path, modules, report)
 
   def create_optimizer(self, optimizer_config, runtime_config=None,
                        dp_config=None):
@@ -467,30 +365,8 @@ class MovinetGRWTask(video_classification.VideoClassificationTask):
     return logs
 
 
-def create_grw_metrics(model: tf_keras.Model) -> None:
-  """Creates the model's `grw_loss_<endpoint>` metrics now, at zero.
-
-  A GRW layer creates its metric on its first training call (Keras
-  `add_metric`), after Model Garden's trainer has collected `model.metrics`:
-  the trainer would then neither log nor reset it, and the model's
-  `grw_loss` (their sum) would average over the whole run instead of each
-  loop. Calling every GRW layer once on zeros creates the metrics; their
-  state and the layers' non-trainable weights are then restored, and the
-  loss it added is dropped on the model's next call.
-  """
-  for spec, layer in zip(model.grw_specs, model.grw_layers):
-    channels = model.grw_channels(spec.endpoint)
-    saved = [(v, v.numpy()) for v in layer.non_trainable_weights]
-    layer(tf.zeros([1, spec.window, channels]), training=True)
-    for variable, value in saved:
-      variable.assign(value)
-    for metric in layer.metrics:
-      metric.reset_state()
-
-
 def _is_model_metric(metric) -> bool:
-  """Whether a metric belongs to a `MovinetGRWClassifier` (GRW metrics)."""
+  """Whether a metric belongs to a GRW classifier (its GRW metrics)."""
   name = metric.name
-  return name == movinet_grw.TOTAL_METRIC or name.startswith(
-      movinet_grw.TOTAL_METRIC + "_")
+  return name == TOTAL_METRIC or name.startswith(TOTAL_METRIC + "_")
 

@@ -5,13 +5,14 @@ Efficient Video Recognition", NeurIPS 2025, arXiv:2511.20928.
 
 `MobilenetGRWTaskConfig` is Model Garden's `VideoClassificationTask` config
 with `model` replaced by `MobilenetGRWModel` (the arguments of
-`tf_grw.mobilenet_grw.build_mobilenet_grw`) and the same `grw` block as the
-MoViNet task (`tf_grw.task.GRWConfig`). `MobilenetGRWTask` is the MoViNet
-GRW task (`tf_grw.task.MovinetGRWTask`: Model Garden's video input, loss
+`tf_grw.models.mobilenet.mobilenet_grw.build_mobilenet_grw`) and the same
+`grw` block as the MoViNet task (`tf_grw.modelgarden.task.GRWConfig`).
+`MobilenetGRWTask` is the generic GRW task
+(`tf_grw.modelgarden.task.GRWVideoTask`: Model Garden's video input, loss
 split into `class_loss` / `reg_loss` / `grw_term`, the two-group optimizer
-for `backbone_lr_multiplier`) with two changes: `build_model` builds a
-`MobilenetGRWClassifier` (through `model_builder`), and `initialize` loads a Model Garden MobileNet
-backbone checkpoint (e.g. an ImageNet classifier's) into it.
+for `backbone_lr_multiplier`) that builds a `MobilenetGRWClassifier`
+(`model_builder`) and loads a Model Garden MobileNet backbone checkpoint
+(e.g. an ImageNet classifier's) into it (`initialize`).
 """
 
 import dataclasses
@@ -23,11 +24,11 @@ import tf_keras
 from official.core import task_factory
 from official.modeling import hyperparams
 from official.vision.configs import video_classification as video_cfg
-from tf_grw import mobilenet_grw
+from tf_grw.models.mobilenet import mobilenet_grw
 from tf_grw.core.errors import invalid_value
-from tf_grw.task import grw_kwargs
-from tf_grw.task import GRWConfig
-from tf_grw.task import MovinetGRWTask
+from tf_grw.modelgarden.task import grw_kwargs
+from tf_grw.modelgarden.task import GRWConfig
+from tf_grw.modelgarden.task import GRWVideoTask
 
 __all__ = ["MobilenetGRWModel", "MobilenetGRWTaskConfig", "MobilenetGRWTask",
            "mobilenet_model_kwargs"]
@@ -53,6 +54,9 @@ class MobilenetGRWModel(hyperparams.Config):
     stochastic_depth_drop_rate: Model Garden's MobileNet drop rate.
     use_sync_bn: synchronized batch norm across replicas.
     norm_momentum, norm_epsilon: batch norm settings.
+  
+  >>> MobilenetGRWModel(temporal_shift=True).as_dict()["model_id"]
+  'MobileNetV3Small'
   """
   model_type: str = "mobilenet_grw"
   model_id: str = "MobileNetV3Small"
@@ -80,11 +84,18 @@ class MobilenetGRWTaskConfig(video_cfg.VideoClassificationTask):
 
   Attributes (besides `VideoClassificationTask`'s):
     model: the MobileNetV3 video classifier.
-    grw: the GRW taps and defaults (`tf_grw.task.GRWConfig`; endpoint names
-      of `tf_grw.mobilenet_grw.valid_grw_endpoints`).
+    grw: the GRW taps and defaults (`tf_grw.modelgarden.task.GRWConfig`; endpoint names
+      of `tf_grw.models.mobilenet.mobilenet_grw.valid_grw_endpoints`).
     init_checkpoint_strict: fail when a backbone variable is missing from
       `init_checkpoint` or has another shape.
     backbone_lr_multiplier: backbone learning rate relative to the head's.
+  
+  >>> config = MobilenetGRWTaskConfig()
+  >>> config.override({"model": {"head": "transformer"},
+  ...                  "grw": {"endpoints": [{"name": "level4"}]}})
+  >>> kwargs = mobilenet_model_kwargs(config)
+  >>> kwargs["head"], kwargs["grw_endpoints"], kwargs["embed_dim"]
+  ('transformer', [{'endpoint': 'level4'}], 256)
   """
   model: MobilenetGRWModel = dataclasses.field(
       default_factory=MobilenetGRWModel)
@@ -118,14 +129,22 @@ def mobilenet_model_kwargs(task_config: MobilenetGRWTaskConfig
 
 
 @task_factory.register_task_cls(MobilenetGRWTaskConfig)
-class MobilenetGRWTask(MovinetGRWTask):
+class MobilenetGRWTask(GRWVideoTask):
   """Video classification of a per-frame MobileNetV3 trained with GRW.
 
-  Logs what `tf_grw.task.MovinetGRWTask` logs (`class_loss`, `reg_loss`,
-  `grw_term`, `grw_loss`, `grw_loss_<endpoint>` and the accuracies).
+  Logs what every `tf_grw.modelgarden.task.GRWVideoTask` logs
+  (`class_loss`, `reg_loss`, `grw_term`, `grw_loss`, `grw_loss_<endpoint>`
+  and the accuracies).
 
   Reference: Goldman, Giryes, Satyanarayanan, "Smooth Regularization for
   Efficient Video Recognition", NeurIPS 2025, arXiv:2511.20928.
+  
+  >>> from official.core import exp_factory, task_factory
+  >>> import tf_grw.modelgarden.experiments
+  >>> config = exp_factory.get_exp_config("mobilenet_grw_airplanes").task
+  >>> builder, kwargs = task_factory.get_task(config).model_builder()
+  >>> builder.__name__, kwargs["model_id"]
+  ('build_mobilenet_grw', 'MobileNetV3Small')
   """
 
   def model_builder(self):

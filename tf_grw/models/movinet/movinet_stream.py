@@ -4,17 +4,18 @@ Reference: Goldman, Giryes, Satyanarayanan, "Smooth Regularization for
 Efficient Video Recognition", NeurIPS 2025, arXiv:2511.20928.
 """
 
-from typing import Dict, Mapping, Sequence
+from typing import Dict, Sequence
 
 import tensorflow as tf
 import tf_keras
 
 from tf_grw.core.errors import Described
 from tf_grw.core.errors import invalid_value
-from tf_grw.temporal_head import HEAD_COUNT_STATE
-from tf_grw.temporal_head import HEAD_EMBEDDINGS_STATE
-from tf_grw.temporal_head import head_init_states
-from tf_grw.temporal_head import head_state_specs
+from tf_grw.models.video_inputs import stream_frame
+from tf_grw.models.temporal_head import HEAD_COUNT_STATE
+from tf_grw.models.temporal_head import HEAD_EMBEDDINGS_STATE
+from tf_grw.models.temporal_head import head_init_states
+from tf_grw.models.temporal_head import head_state_specs
 
 __all__ = ["MovinetTransformerStream"]
 
@@ -59,6 +60,24 @@ class MovinetTransformerStream(tf_keras.Model):
     inputs: `{**states, "image": frames}`, frames `[B, 1, H, W, 3]`;
       `state_head_count` may be `[B]` or `[]`, int32 or float.
     training: Python bool or None.
+
+  Example (the stream of a tiny causal A0 with the Transformer head; its
+  last logits are the whole clip's):
+
+  >>> import numpy as np
+  >>> from tf_grw.models.movinet.movinet_grw import build_movinet_grw
+  >>> model = build_movinet_grw("a0", num_classes=3, head="transformer",
+  ...                           grw_endpoints=[], embed_dim=16,
+  ...                           transformer_heads=2)
+  >>> stream = model.inference_model(streaming=True, max_frames=4)
+  >>> isinstance(stream, MovinetTransformerStream)
+  True
+  >>> clip = np.random.default_rng(0).random((1, 3, 32, 32, 3), np.float32)
+  >>> states = stream.init_states(clip.shape)
+  >>> for t in range(3):
+  ...   logits, states = stream({**states, "image": clip[:, t:t + 1]})
+  >>> bool(np.allclose(logits, model(clip, training=False), atol=1e-5))
+  True
   """
 
   def __init__(self, backbone, temporal_head, max_frames, **kwargs):
@@ -75,23 +94,10 @@ class MovinetTransformerStream(tf_keras.Model):
     self.max_frames = max_frames
 
   def call(self, inputs, training=None):
-    keys = (HEAD_EMBEDDINGS_STATE, HEAD_COUNT_STATE, "image")
-    if not isinstance(inputs, Mapping) or any(k not in inputs for k in keys):
-      raise invalid_value(
-          "inputs", f"a dict with the stream states and 'image' (keys "
-          f"{list(keys)} at least; start from `init_states`)",
-          Described(f"<dict with keys {sorted(inputs)[:4]}...>"
-                    if isinstance(inputs, Mapping)
-                    else f"<{type(inputs).__name__}>"))
+    stream_frame(inputs, [HEAD_EMBEDDINGS_STATE, HEAD_COUNT_STATE])
     inputs = dict(inputs)
     buffer = inputs.pop(HEAD_EMBEDDINGS_STATE)
     count_in = tf.convert_to_tensor(inputs.pop(HEAD_COUNT_STATE))
-    frames = inputs["image"].shape[1]
-    if frames is not None and frames != 1:
-      raise invalid_value("inputs", "one frame per call: image of shape "
-                          "[B, 1, H, W, 3]",
-                          Described(
-                              f"<image of shape {inputs['image'].shape}>"))
     endpoints, states = self.backbone(inputs, training=training)
     features = tf.reduce_mean(endpoints["head"], axis=[2, 3])  # [B, 1, C]
     z = self.temporal_head.embed(features)  # [B, 1, E]

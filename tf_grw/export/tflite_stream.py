@@ -23,15 +23,15 @@ import tensorflow as tf
 
 from tf_grw.core.errors import Described
 from tf_grw.core.errors import invalid_value
-from tf_grw.inference_model import ClipsLike
-from tf_grw.inference_model import IMAGE
-from tf_grw.inference_model import inference_keras_model
-from tf_grw.inference_model import INIT_STATES_KEY
-from tf_grw.inference_model import LOGITS
-from tf_grw.inference_model import MODEL_GARDEN_CALL_KEY
-from tf_grw.inference_model import PathLike
-from tf_grw.inference_model import SIGNATURE_KEY
-from tf_grw.inference_model import whole_clip_function
+from tf_grw.export.inference_model import ClipsLike
+from tf_grw.export.inference_model import IMAGE
+from tf_grw.export.inference_model import inference_keras_model
+from tf_grw.export.inference_model import INIT_STATES_KEY
+from tf_grw.export.inference_model import LOGITS
+from tf_grw.export.inference_model import MODEL_GARDEN_CALL_KEY
+from tf_grw.export.inference_model import PathLike
+from tf_grw.export.inference_model import SIGNATURE_KEY
+from tf_grw.export.inference_model import whole_clip_function
 
 __all__ = ["run_tflite_stream", "verify_tflite", "as_clips"]
 

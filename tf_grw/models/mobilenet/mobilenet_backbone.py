@@ -1,6 +1,6 @@
 """Model Garden's MobileNet backbone as a chain of blocks, for video.
 
-`tf_grw.mobilenet_grw` runs `official.vision.modeling.backbones.MobileNet`
+`tf_grw.models.mobilenet.mobilenet_grw` runs `official.vision.modeling.backbones.MobileNet`
 on every frame. `BlockChain` calls the official functional model's block
 layers one after the other, which lets a temporal shift (TSM) go into the
 residual blocks without forking Model Garden (see `BlockChain.run`), names
@@ -67,6 +67,15 @@ class BlockChain:
   ("2".."5") to block names; `final` is the last block (the per-frame
   features, `[N, 1, 1, C]`). `shifted` lists the indices of the residual
   inverted-bottleneck blocks (where a temporal shift goes).
+
+  >>> backbone = make_backbone("MobileNetV3Small", 0.5, 0.99, 1e-3, 0.0,
+  ...                          False)
+  >>> chain = BlockChain(backbone)
+  >>> chain.levels, chain.final
+  ({'2': 'block1', '3': 'block3', '4': 'block8', '5': 'block11'}, 'block14')
+  >>> len(chain.shifted), {type(chain.layers[i]).__name__
+  ...                       for i in chain.shifted}
+  (7, {'InvertedBottleneckBlock'})
   """
 
   def __init__(self, backbone: mobilenet.MobileNet):

@@ -3,7 +3,7 @@
 Reference: Goldman, Giryes, Satyanarayanan, "Smooth Regularization for
 Efficient Video Recognition", NeurIPS 2025, arXiv:2511.20928: the paper
 fine-tunes the backbone at 1e-4 -> 1e-6 and the head at 1e-3 -> 1e-5.
-`tf_grw.task.MovinetGRWTask.create_optimizer` builds a `TwoGroupOptimizer`
+`tf_grw.modelgarden.task.GRWVideoTask.create_optimizer` builds a `TwoGroupOptimizer`
 when `backbone_lr_multiplier != 1`, the backbone's schedule being the head's
 times the multiplier (`ScaledSchedule`).
 """

@@ -3,8 +3,8 @@
 Both arms see identical data, seeds, schedule and budget; the only difference
 is the GRW taps. This is the engine of `make demo` (launch/demo.py) on the
 built-in rotating-airplanes data, and works on any `(videos, labels)` arrays.
-Arms are MoViNets (`family="movinet"`, `tf_grw.movinet_grw`) or per-frame
-MobileNetV3s (`family="mobilenet"`, `tf_grw.mobilenet_grw`).
+Arms are MoViNets (`family="movinet"`, `tf_grw.models.movinet.movinet_grw`) or per-frame
+MobileNetV3s (`family="mobilenet"`, `tf_grw.models.mobilenet.mobilenet_grw`).
 
 Reference: Goldman, Giryes, Satyanarayanan, "Smooth Regularization for
 Efficient Video Recognition", NeurIPS 2025, arXiv:2511.20928.
@@ -23,10 +23,10 @@ import tf_keras
 
 from tf_grw.core.grw_loss import grw_loss as _grw_loss_fn
 from tf_grw.core.errors import invalid_value
-from tf_grw.mobilenet_grw import build_mobilenet_grw
-from tf_grw.mobilenet_grw import MobilenetVideoClassifier
-from tf_grw.grw_endpoints import EMBEDDING
-from tf_grw.movinet_grw import build_movinet_grw
+from tf_grw.models.mobilenet.mobilenet_grw import build_mobilenet_grw
+from tf_grw.models.mobilenet.mobilenet_grw import MobilenetVideoClassifier
+from tf_grw.models.grw_endpoints import EMBEDDING
+from tf_grw.models.movinet.movinet_grw import build_movinet_grw
 
 __all__ = ["ArmConfig", "train_arm", "frame_embeddings", "order_check",
            "summarize", "paired_difference"]

@@ -14,7 +14,7 @@ functional model or a `MovinetTransformerStream` (stream states) for the
 Transformer head.
 """
 
-from typing import Any, Dict, List, Mapping, Optional, Sequence
+from typing import Any, Dict, Optional, Sequence
 
 import tensorflow as tf
 import tf_keras
@@ -23,26 +23,27 @@ from official.projects.movinet.modeling import movinet
 from official.projects.movinet.modeling import movinet_layers
 from official.projects.movinet.modeling import movinet_model
 from tf_grw.core.errors import invalid_value
-from tf_grw.grw_endpoints import canonical_entry as _canonical_entry
-from tf_grw.grw_endpoints import make_grw_layers
-from tf_grw.grw_endpoints import SumOfGRWMetrics
-from tf_grw.grw_endpoints import TOTAL_METRIC
-from tf_grw.movinet_recipes import CONV_TYPES
-from tf_grw.movinet_recipes import EMBEDDING
-from tf_grw.movinet_recipes import MODEL_IDS
-from tf_grw.movinet_recipes import movinet_recipe
-from tf_grw.movinet_recipes import resolve_endpoints as _resolve_endpoints
-from tf_grw.movinet_recipes import valid_grw_endpoints
-from tf_grw.movinet_stream import MovinetTransformerStream
-from tf_grw.pretrained import _convertible
-from tf_grw.pretrained import _copy_variables
-from tf_grw.pretrained import load_backbone_checkpoint
-from tf_grw.pretrained import PretrainedLoadReport
-from tf_grw.pretrained import resolve_checkpoint
-from tf_grw.temporal_head import head_init_states as _head_init_states
-from tf_grw.temporal_head import head_state_specs as _head_state_specs
-from tf_grw.temporal_head import TemporalTransformerHead
-from tf_grw.video_inputs import image_tensor
+from tf_grw.core.grw_settings import GRWSettings
+from tf_grw.models.grw_endpoints import canonical_entries
+from tf_grw.models.grw_endpoints import grw_settings_of
+from tf_grw.models.grw_endpoints import GRWTapsMixin
+from tf_grw.models.grw_endpoints import pop_grw_settings
+from tf_grw.models.movinet.movinet_recipes import CONV_TYPES
+from tf_grw.models.movinet.movinet_recipes import EMBEDDING
+from tf_grw.models.movinet.movinet_recipes import MODEL_IDS
+from tf_grw.models.movinet.movinet_recipes import movinet_recipe
+from tf_grw.models.movinet.movinet_recipes import resolve_endpoints as _resolve_endpoints
+from tf_grw.models.movinet.movinet_recipes import valid_grw_endpoints
+from tf_grw.models.movinet.movinet_stream import MovinetTransformerStream
+from tf_grw.models.pretrained import _convertible
+from tf_grw.models.pretrained import _copy_variables
+from tf_grw.models.pretrained import load_backbone_checkpoint
+from tf_grw.models.pretrained import PretrainedLoadReport
+from tf_grw.models.pretrained import resolve_checkpoint
+from tf_grw.models.temporal_head import head_init_states as _head_init_states
+from tf_grw.models.temporal_head import head_state_specs as _head_state_specs
+from tf_grw.models.temporal_head import TemporalTransformerHead
+from tf_grw.models.video_inputs import image_tensor
 
 __all__ = [
     "MODEL_IDS", "movinet_recipe", "build_movinet_grw", "MovinetGRWClassifier",
@@ -56,7 +57,7 @@ DEFAULT_MAX_FRAMES = 64
 
 
 @tf_keras.utils.register_keras_serializable(package="tf_grw")
-class MovinetGRWClassifier(tf_keras.Model):
+class MovinetGRWClassifier(GRWTapsMixin, tf_keras.Model):
   """An official MoViNet video classifier trained with GRW smoothing.
 
   The forward pass runs the official `movinet.Movinet` backbone (per-frame
@@ -114,10 +115,10 @@ class MovinetGRWClassifier(tf_keras.Model):
       pattern such as `"block4_layer*"` for every layer of a stage), a dict
       `{"endpoint": name, "window": 6, "weight": 0.05, ...}` or a tuple
       `(name, window[, weight[, alpha]])` / `(name, dict)`. Per-entry keys
-      override the model-wide `window`, `weight`, `alpha`, `normalization`,
-      `orderings`, `num_orderings`, `seed`.
-    window, weight, alpha, normalization, orderings, num_orderings, seed:
-      default `GRWSmoothing` settings for every entry.
+      override the fields of `grw_settings`.
+    grw_settings: the model-wide `tf_grw.GRWSettings` of every entry (or a
+      dict of its fields; None: the defaults, window 5, weight 0.1, batch
+      norm, alpha 0).
     num_frames, image_size: static input frames / square size, or None.
     **kwargs: `tf_keras.Model` arguments (`name`).
 
@@ -128,8 +129,9 @@ class MovinetGRWClassifier(tf_keras.Model):
   Example:
 
   >>> import numpy as np
-  >>> model = build_movinet_grw("a0", num_classes=3, grw_endpoints=["block1"],
-  ...                           window=4)
+  >>> from tf_grw.core.grw_settings import GRWSettings
+  >>> model = MovinetGRWClassifier(3, grw_endpoints=["block1"],
+  ...                              grw_settings=GRWSettings(window=4))
   >>> video = np.random.rand(2, 4, 32, 32, 3).astype("float32")
   >>> model(video, training=True).shape
   TensorShape([2, 3])
@@ -164,13 +166,7 @@ class MovinetGRWClassifier(tf_keras.Model):
                transformer_dropout: float = 0.0,
                transformer_causal: bool = False,
                grw_endpoints: Sequence[Any] = ("block4",),
-               window: int = 5,
-               weight: float = 0.1,
-               alpha: Optional[float] = None,
-               normalization: str = "batch_norm",
-               orderings: str = "exact",
-               num_orderings: int = 1000,
-               seed: int = 0,
+               grw_settings: Optional[GRWSettings] = None,
                num_frames: Optional[int] = None,
                image_size: Optional[int] = None,
                **kwargs):
@@ -192,13 +188,8 @@ class MovinetGRWClassifier(tf_keras.Model):
         raise invalid_value(arg, "a positive integer or None", value)
     if not (isinstance(l2_weight_decay, (int, float)) and l2_weight_decay >= 0):
       raise invalid_value("l2_weight_decay", "a float >= 0", l2_weight_decay)
-    if isinstance(grw_endpoints, (str, Mapping)):
-      grw_endpoints = [grw_endpoints]
-    try:
-      entries = list(grw_endpoints)
-    except TypeError:
-      raise invalid_value("grw_endpoints", "a list of endpoint entries",
-                          grw_endpoints) from None
+    entries = canonical_entries(grw_endpoints)
+    settings = grw_settings_of(grw_settings)
 
     self.num_classes = num_classes
     self.model_id = model_id
@@ -222,30 +213,11 @@ class MovinetGRWClassifier(tf_keras.Model):
     self.transformer_mlp_dim = transformer_mlp_dim
     self.transformer_dropout = transformer_dropout
     self.transformer_causal = transformer_causal
-    self.grw_endpoints = [_canonical_entry(e) for e in entries]
-    self.window = window
-    self.weight = weight
-    self.alpha = alpha
-    self.normalization = normalization
-    self.orderings = orderings
-    self.num_orderings = num_orderings
-    self.seed = seed
     self.num_frames = num_frames
     self.image_size = image_size
-
-    defaults = dict(window=window, weight=weight, alpha=alpha,
-                    normalization=normalization, orderings=orderings,
-                    num_orderings=num_orderings, seed=seed)
-    self.grw_specs = _resolve_endpoints(self.grw_endpoints, model_id, head,
-                                        defaults)
-    for spec in self.grw_specs:
-      if (num_frames is not None and isinstance(spec.window, int) and
-          spec.window > num_frames):
-        raise invalid_value(
-            "window", f"an integer <= num_frames={num_frames} (endpoint "
-            f"'{spec.endpoint}')", spec.window)
-    # GRW layers first: their constructors validate window/weight/alpha/...
-    self.grw_layers = make_grw_layers(self.grw_specs, TOTAL_METRIC)
+    self._init_grw_taps(
+        entries, settings,
+        lambda e, s: _resolve_endpoints(e, model_id, head, s), num_frames)
     if head == "transformer":
       self.temporal_head = self._make_temporal_head()
       self.classifier_head = None
@@ -268,10 +240,7 @@ class MovinetGRWClassifier(tf_keras.Model):
           activation=classifier_activation,
           name="classifier_head")
     self._build_heads_and_taps()
-    # A Metric assigned to a model attribute is one of `model.metrics`, so
-    # `fit` logs it as "grw_loss" with no update in `call`.
-    self._grw_total = (SumOfGRWMetrics(self.grw_layers, name=TOTAL_METRIC)
-                       if self.grw_layers else None)
+    self._init_grw_total()
 
   # -- construction helpers -------------------------------------------------
 
@@ -371,15 +340,6 @@ class MovinetGRWClassifier(tf_keras.Model):
     if endpoint == EMBEDDING:
       return self.embed_dim
     return self.backbone.output[0][endpoint].shape[-1]
-
-  @property
-  def grw_losses(self) -> List[tf.Tensor]:
-    """The weighted GRW losses added by the last training call.
-
-    A subset of `model.losses` (which may also hold L2 terms), e.g. to log
-    the GRW part apart from `reg_loss` in a Model Garden task.
-    """
-    return [loss for layer in self.grw_layers for loss in layer.losses]
 
   @property
   def checkpoint_items(self) -> Dict[str, Any]:
@@ -629,8 +589,7 @@ class MovinetGRWClassifier(tf_keras.Model):
 
   def get_config(self):
     config = {name: getattr(self, name) for name in _constructor_args()}
-    config["grw_endpoints"] = [e if isinstance(e, str) else dict(e)
-                               for e in self.grw_endpoints]
+    config.update(self.grw_config())
     return {"name": self.name, **config}
 
   @classmethod
@@ -682,9 +641,11 @@ def build_movinet_grw(model_id: str = "a0",
       `"3d_2plus1d"` (Model Garden's stream training type), `"2plus1d"`, `"3d"`.
     num_frames, image_size: static input size, or None (dynamic).
     embed_dim: width of the Transformer head's per-frame embedding.
-    **options: any other `MovinetGRWClassifier` argument, overriding the
-      recipe (e.g. `dropout_rate`, `use_sync_bn`, `l2_weight_decay`,
-      `transformer_layers`, `orderings`, `name`).
+    **options: the other `tf_grw.GRWSettings` fields (`orderings`,
+      `num_orderings`, `seed`, `center_per_frame`), or any other
+      `MovinetGRWClassifier` argument, overriding the recipe (e.g.
+      `dropout_rate`, `use_sync_bn`, `l2_weight_decay`, `transformer_layers`,
+      `name`).
 
   Returns:
     A `MovinetGRWClassifier`.
@@ -699,13 +660,14 @@ def build_movinet_grw(model_id: str = "a0",
   Reference: Goldman, Giryes, Satyanarayanan, "Smooth Regularization for
   Efficient Video Recognition", NeurIPS 2025, arXiv:2511.20928.
   """
+  settings = pop_grw_settings(options, window=window, weight=weight,
+                              alpha=alpha, normalization=normalization)
   config = movinet_recipe(model_id, stream)
   if conv_type is not None:
     config["conv_type"] = conv_type
   allowed = set(_constructor_args()) - {
-      "num_classes", "grw_endpoints", "window", "weight", "alpha",
-      "normalization", "head", "num_frames", "image_size", "embed_dim",
-      "model_id"} | {"name"}
+      "num_classes", "grw_endpoints", "grw_settings", "head", "num_frames",
+      "image_size", "embed_dim", "model_id"} | {"name"}
   unknown = sorted(set(options) - allowed)
   if unknown:
     raise invalid_value(
@@ -714,10 +676,9 @@ def build_movinet_grw(model_id: str = "a0",
     config["transformer_causal"] = stream
   config.update(options)
   return MovinetGRWClassifier(
-      num_classes=num_classes, grw_endpoints=grw_endpoints, window=window,
-      weight=weight, alpha=alpha, normalization=normalization, head=head,
-      num_frames=num_frames, image_size=image_size, embed_dim=embed_dim,
-      **config)
+      num_classes=num_classes, grw_endpoints=grw_endpoints,
+      grw_settings=settings, head=head, num_frames=num_frames,
+      image_size=image_size, embed_dim=embed_dim, **config)
 
 
 def _constructor_args():

@@ -15,7 +15,7 @@ per-frame embedding; a temporal head classifies the clip:
   backbone's last 1x1 conv output, what Model Garden's image classifier
   feeds its Dense), dropout, Dense. It streams with a running sum.
 * `head="transformer"`: the paper's final-layer head
-  (`tf_grw.temporal_head.TemporalTransformerHead`: affine embedding, GRW on
+  (`tf_grw.models.temporal_head.TemporalTransformerHead`: affine embedding, GRW on
   it, small Transformer over time); it streams when causal.
 
 Optionally (`temporal_shift=True`) the residual inverted-bottleneck blocks
@@ -34,7 +34,7 @@ frame's shifted channels).
 states)`, which `tf_grw.export` turns into SavedModel and streaming TF Lite.
 """
 
-from typing import Any, Dict, List, Mapping, Optional, Sequence
+from typing import Any, Dict, List, Optional, Sequence
 
 import tensorflow as tf
 import tf_keras
@@ -42,27 +42,28 @@ import tf_keras
 from official.vision.ops import preprocess_ops
 from tf_grw.core.errors import Described
 from tf_grw.core.errors import invalid_value
-from tf_grw.grw_endpoints import EMBEDDING
-from tf_grw.grw_endpoints import canonical_entry
-from tf_grw.grw_endpoints import make_grw_layers
-from tf_grw.grw_endpoints import resolve_grw_entries
-from tf_grw.grw_endpoints import SumOfGRWMetrics
-from tf_grw.grw_endpoints import TOTAL_METRIC
-from tf_grw.mobilenet_backbone import BlockChain
-from tf_grw.mobilenet_backbone import check_model_id
-from tf_grw.mobilenet_backbone import make_backbone
-from tf_grw.mobilenet_backbone import MODEL_IDS
-from tf_grw.mobilenet_backbone import valid_grw_endpoints
-from tf_grw.mobilenet_stream import DEFAULT_MAX_FRAMES
-from tf_grw.mobilenet_stream import MobilenetVideoStream
-from tf_grw.mobilenet_stream import stream_max_frames
-from tf_grw.mobilenet_stream import stream_states
-from tf_grw.pretrained import _copy_variables
-from tf_grw.pretrained import load_backbone_checkpoint
-from tf_grw.pretrained import PretrainedLoadReport
-from tf_grw.temporal_head import TemporalTransformerHead
-from tf_grw.temporal_shift import TemporalShift
-from tf_grw.video_inputs import image_tensor
+from tf_grw.core.grw_settings import GRWSettings
+from tf_grw.models.grw_endpoints import canonical_entries
+from tf_grw.models.grw_endpoints import EMBEDDING
+from tf_grw.models.grw_endpoints import grw_settings_of
+from tf_grw.models.grw_endpoints import GRWTapsMixin
+from tf_grw.models.grw_endpoints import pop_grw_settings
+from tf_grw.models.grw_endpoints import resolve_grw_entries
+from tf_grw.models.mobilenet.mobilenet_backbone import BlockChain
+from tf_grw.models.mobilenet.mobilenet_backbone import check_model_id
+from tf_grw.models.mobilenet.mobilenet_backbone import make_backbone
+from tf_grw.models.mobilenet.mobilenet_backbone import MODEL_IDS
+from tf_grw.models.mobilenet.mobilenet_backbone import valid_grw_endpoints
+from tf_grw.models.mobilenet.mobilenet_stream import DEFAULT_MAX_FRAMES
+from tf_grw.models.mobilenet.mobilenet_stream import MobilenetVideoStream
+from tf_grw.models.mobilenet.mobilenet_stream import stream_max_frames
+from tf_grw.models.mobilenet.mobilenet_stream import stream_states
+from tf_grw.models.pretrained import _copy_variables
+from tf_grw.models.pretrained import load_backbone_checkpoint
+from tf_grw.models.pretrained import PretrainedLoadReport
+from tf_grw.models.temporal_head import TemporalTransformerHead
+from tf_grw.models.temporal_shift import TemporalShift
+from tf_grw.models.video_inputs import image_tensor
 
 __all__ = [
     "MODEL_IDS", "HEADS", "build_mobilenet_grw", "valid_grw_endpoints",
@@ -396,7 +397,7 @@ class MobilenetVideoClassifier(tf_keras.Model):
 
 
 @tf_keras.utils.register_keras_serializable(package="tf_grw")
-class MobilenetGRWClassifier(MobilenetVideoClassifier):
+class MobilenetGRWClassifier(GRWTapsMixin, MobilenetVideoClassifier):
   """A per-frame MobileNetV3 video classifier trained with GRW smoothing.
 
   `MobilenetVideoClassifier` plus a `GRWSmoothing` tap on each endpoint of
@@ -410,10 +411,10 @@ class MobilenetGRWClassifier(MobilenetVideoClassifier):
   nothing. `inference_model()` drops the taps.
 
   Args:
-    grw_endpoints: entries as in `tf_grw.movinet_grw.MovinetGRWClassifier`
+    grw_endpoints: entries as in `tf_grw.models.movinet.movinet_grw.MovinetGRWClassifier`
       (a name, a dict with `endpoint` and overrides, or a tuple).
-    window, weight, alpha, normalization, orderings, num_orderings, seed:
-      default `GRWSmoothing` settings.
+    grw_settings: the model-wide `tf_grw.GRWSettings` (or a dict of its
+      fields; None: the defaults), which an entry's keys override.
     **kwargs: `MobilenetVideoClassifier` arguments.
 
   Example:
@@ -434,54 +435,27 @@ class MobilenetGRWClassifier(MobilenetVideoClassifier):
   def __init__(self,
                num_classes: int,
                grw_endpoints: Sequence[Any] = (EMBEDDING,),
-               window: int = 5,
-               weight: float = 0.1,
-               alpha: Optional[float] = None,
-               normalization: str = "batch_norm",
-               orderings: str = "exact",
-               num_orderings: int = 1000,
-               seed: int = 0,
+               grw_settings: Optional[GRWSettings] = None,
                **kwargs):
-    if isinstance(grw_endpoints, (str, Mapping)):
-      grw_endpoints = [grw_endpoints]
-    try:
-      entries = [canonical_entry(e) for e in grw_endpoints]
-    except TypeError:
-      raise invalid_value("grw_endpoints", "a list of endpoint entries",
-                          grw_endpoints) from None
+    entries = canonical_entries(grw_endpoints)
+    settings = grw_settings_of(grw_settings)
     super().__init__(num_classes, **kwargs)
-    self.grw_endpoints = entries
-    self.window = window
-    self.weight = weight
-    self.alpha = alpha
-    self.normalization = normalization
-    self.orderings = orderings
-    self.num_orderings = num_orderings
-    self.seed = seed
     levels = {f"level{k}": n for k, n in self.chain.levels.items()}
-    self.grw_specs = resolve_grw_entries(
-        entries, list(levels) + self.chain.spatial + [EMBEDDING],
-        aliases=levels, pattern_names=self.chain.spatial,
-        defaults=dict(window=window, weight=weight, alpha=alpha,
-                      normalization=normalization, orderings=orderings,
-                      num_orderings=num_orderings, seed=seed),
-        model_label=f"{self.model_id} (x{self.filter_size_scale:g})",
-        alias_note="'levelN' is one of the blocks")
-    for spec in self.grw_specs:
-      if (self.num_frames is not None and isinstance(spec.window, int) and
-          spec.window > self.num_frames):
-        raise invalid_value(
-            "window", f"an integer <= num_frames={self.num_frames} (endpoint "
-            f"'{spec.endpoint}')", spec.window)
-    self.grw_layers = make_grw_layers(self.grw_specs, TOTAL_METRIC)
+    self._init_grw_taps(
+        entries, settings,
+        lambda e, s: resolve_grw_entries(
+            e, list(levels) + self.chain.spatial + [EMBEDDING],
+            aliases=levels, pattern_names=self.chain.spatial, defaults=s,
+            model_label=f"{self.model_id} (x{self.filter_size_scale:g})",
+            alias_note="'levelN' is one of the blocks"),
+        self.num_frames)
     self._grw_by_endpoint = dict(zip((s.endpoint for s in self.grw_specs),
                                      self.grw_layers))
     for spec, layer in zip(self.grw_specs, self.grw_layers):
       with tf.name_scope(layer.name):
         layer.build(tf.TensorShape([None, None,
                                     self.grw_channels(spec.endpoint)]))
-    self._grw_total = (SumOfGRWMetrics(self.grw_layers, name=TOTAL_METRIC)
-                       if self.grw_layers else None)
+    self._init_grw_total()
 
   def grw_channels(self, endpoint: str) -> int:
     """Channels of the per-frame features GRW sees at `endpoint`."""
@@ -504,11 +478,6 @@ class MobilenetGRWClassifier(MobilenetVideoClassifier):
       return features
     return layer(features, training=training)
 
-  @property
-  def grw_losses(self) -> List[tf.Tensor]:
-    """The weighted GRW losses added by the last training call."""
-    return [loss for layer in self.grw_layers for loss in layer.losses]
-
   def per_frame_embeddings(self, inputs) -> Dict[str, tf.Tensor]:
     """Per-frame `[B, T, C]` features of every GRW endpoint (inference)."""
     outputs = self.block_outputs(image_tensor(inputs), training=False)
@@ -523,12 +492,7 @@ class MobilenetGRWClassifier(MobilenetVideoClassifier):
 
   def get_config(self):
     config = super().get_config()
-    config.update(
-        grw_endpoints=[e if isinstance(e, str) else dict(e)
-                       for e in self.grw_endpoints],
-        window=self.window, weight=self.weight, alpha=self.alpha,
-        normalization=self.normalization, orderings=self.orderings,
-        num_orderings=self.num_orderings, seed=self.seed)
+    config.update(self.grw_config())
     return config
 
 
@@ -561,9 +525,9 @@ def build_mobilenet_grw(model_id: str = "MobileNetV3Small",
     head: "mean" or "transformer".
     filter_size_scale: the MobileNet width multiplier.
     temporal_shift: TSM residual shift in the residual blocks.
-    **options: other `MobilenetGRWClassifier` arguments (`alpha`,
-      `normalization`, `dropout_rate`, `embed_dim`, `num_frames`, `name`,
-      ...).
+    **options: the other `tf_grw.GRWSettings` fields (`alpha`,
+      `normalization`, `orderings`, ...) and other `MobilenetGRWClassifier`
+      arguments (`dropout_rate`, `embed_dim`, `num_frames`, `name`, ...).
 
   Example:
 
@@ -577,9 +541,10 @@ def build_mobilenet_grw(model_id: str = "MobileNetV3Small",
   """
   if not isinstance(stream, bool):
     raise invalid_value("stream", "True or False", stream)
+  settings = pop_grw_settings(options, window=window, weight=weight)
   return MobilenetGRWClassifier(
       num_classes=num_classes, model_id=model_id, causal=stream,
-      grw_endpoints=grw_endpoints, window=window, weight=weight, head=head,
+      grw_endpoints=grw_endpoints, grw_settings=settings, head=head,
       filter_size_scale=filter_size_scale, temporal_shift=temporal_shift,
       **options)
 

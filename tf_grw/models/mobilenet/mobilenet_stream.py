@@ -8,15 +8,15 @@ Reference: Goldman, Giryes, Satyanarayanan, "Smooth Regularization for
 Efficient Video Recognition", NeurIPS 2025, arXiv:2511.20928.
 """
 
-from typing import Dict, Mapping, Sequence
+from typing import Dict, Sequence
 
 import tensorflow as tf
 import tf_keras
 
-from tf_grw.core.errors import Described
 from tf_grw.core.errors import invalid_value
-from tf_grw.temporal_head import HEAD_COUNT_STATE
-from tf_grw.temporal_head import HEAD_EMBEDDINGS_STATE
+from tf_grw.models.video_inputs import stream_frame
+from tf_grw.models.temporal_head import HEAD_COUNT_STATE
+from tf_grw.models.temporal_head import HEAD_EMBEDDINGS_STATE
 
 __all__ = ["MobilenetVideoStream", "DEFAULT_MAX_FRAMES", "HEAD_SUM_STATE",
            "stream_states", "stream_max_frames"]
@@ -53,7 +53,7 @@ class MobilenetVideoStream(tf_keras.Model):
   Example:
 
   >>> import numpy as np
-  >>> from tf_grw.mobilenet_grw import build_mobilenet_grw
+  >>> from tf_grw.models.mobilenet.mobilenet_grw import build_mobilenet_grw
   >>> model = build_mobilenet_grw(num_classes=3, filter_size_scale=0.5,
   ...                             temporal_shift=True)
   >>> stream = model.inference_model(streaming=True)
@@ -82,19 +82,8 @@ class MobilenetVideoStream(tf_keras.Model):
     return self.classifier.backbone
 
   def call(self, inputs, training=None):
-    names = list(self.initial_state_specs([1, 1, 8, 8, 3])) + ["image"]
-    if not isinstance(inputs, Mapping) or any(k not in inputs for k in names):
-      raise invalid_value(
-          "inputs", f"a dict with the stream states and 'image' (keys "
-          f"{names}; start from `init_states`)",
-          Described(f"<dict with keys {sorted(inputs)}>"
-                    if isinstance(inputs, Mapping)
-                    else f"<{type(inputs).__name__}>"))
-    image = tf.convert_to_tensor(inputs["image"])
-    if image.shape.rank != 5 or image.shape[1] not in (None, 1):
-      raise invalid_value("inputs", "one frame per call: image of shape "
-                          "[B, 1, H, W, 3]",
-                          Described(f"<image of shape {image.shape}>"))
+    image = stream_frame(inputs, list(self.initial_state_specs([1, 1, 8, 8,
+                                                                 3])))
     model = self.classifier
     frame = model.normalize(image[:, 0])
     states = {}

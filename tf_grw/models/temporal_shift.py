@@ -2,7 +2,7 @@
 
 Lin, Gan, Han, "TSM: Temporal Shift Module for Efficient Video
 Understanding", ICCV 2019, arXiv:1811.08383. Used by
-`tf_grw.mobilenet_grw` to let a per-frame image backbone exchange
+`tf_grw.models.mobilenet.mobilenet_grw` to let a per-frame image backbone exchange
 information between neighbouring frames at zero FLOPs, in the residual
 branch of its blocks ("residual shift"); the causal (online) variant shifts
 only from the past, so it streams with one small state per shifted block.

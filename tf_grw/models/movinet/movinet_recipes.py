@@ -1,7 +1,7 @@
 """Official Model Garden MoViNet recipes and the GRW endpoint names of each size.
 
 `movinet_recipe` gives the official stream / base recipe of a MoViNet size as
-`tf_grw.movinet_grw.MovinetGRWClassifier` arguments; `valid_grw_endpoints`
+`tf_grw.models.movinet.movinet_grw.MovinetGRWClassifier` arguments; `valid_grw_endpoints`
 lists where GRW taps may go (`stem`, `block{b}_layer{l}`, stages `block{b}`,
 `embedding`), read from the official block specs.
 
@@ -15,9 +15,9 @@ from typing import Any, Dict, List
 
 from official.projects.movinet.modeling import movinet
 from tf_grw.core.errors import invalid_value
-from tf_grw.grw_endpoints import EMBEDDING
-from tf_grw.grw_endpoints import GRWSpec
-from tf_grw.grw_endpoints import resolve_grw_entries
+from tf_grw.models.grw_endpoints import EMBEDDING
+from tf_grw.models.grw_endpoints import GRWSpec
+from tf_grw.models.grw_endpoints import resolve_grw_entries
 
 __all__ = ["MODEL_IDS", "CONV_TYPES", "EMBEDDING", "movinet_recipe",
            "valid_grw_endpoints", "resolve_endpoints"]

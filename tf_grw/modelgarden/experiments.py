@@ -16,10 +16,10 @@ Importing this module registers (with `exp_factory.register_config_factory`)
   rotating-airplanes videos stored as TFRecords (`launch/fit.py
   --write_airplanes_records=DIR` writes them);
 * `mobilenet_grw_kinetics600`, `mobilenet_grw_airplanes`: the same two
-  settings for a per-frame MobileNetV3 (`tf_grw.mobilenet_grw`, task
-  `tf_grw.mobilenet_task`); `configs/` has MobileNetV3-S and -L twins.
+  settings for a per-frame MobileNetV3 (`tf_grw.models.mobilenet.mobilenet_grw`, task
+  `tf_grw.modelgarden.mobilenet_task`); `configs/` has MobileNetV3-S and -L twins.
 
-and the tasks (`tf_grw.task`, `tf_grw.mobilenet_task`). The paper's defaults: the final-layer variant
+and the tasks (`tf_grw.modelgarden.task`, `tf_grw.modelgarden.mobilenet_task`). The paper's defaults: the final-layer variant
 (Transformer head, GRW on the per-frame embedding), window 5 at 5 fps
 (50 frames, temporal stride 5 of 25 fps video), lambda 0.1, no normalization
 with alpha 0.5 (derived from the normalization when `alpha` is None), 14
@@ -43,8 +43,9 @@ from official.core import exp_factory
 from official.modeling import optimization
 from official.projects.movinet.configs import movinet as movinet_configs
 from official.vision.configs import video_classification as video_cfg
-from tf_grw import mobilenet_task
-from tf_grw import task as grw_task
+from tf_grw.modelgarden import mobilenet_task
+from tf_grw.modelgarden import movinet_task
+from tf_grw.modelgarden import task as grw_task
 
 __all__ = [
     "EXPERIMENTS", "PAPER_EPOCHS", "PAPER_HEAD_LR", "PAPER_FINAL_LR_FRACTION",
@@ -145,7 +146,7 @@ def _grw_experiment(base: cfg.ExperimentConfig) -> cfg.ExperimentConfig:
   validation_data = base.task.validation_data
   validation_data.is_training = False
   validation_data.drop_remainder = False
-  task = grw_task.MovinetGRWTaskConfig(
+  task = movinet_task.MovinetGRWTaskConfig(
       train_data=train_data,
       validation_data=validation_data,
       losses=video_cfg.Losses(l2_weight_decay=3e-5, label_smoothing=0.1),
@@ -286,7 +287,7 @@ def movinet_grw_airplanes() -> cfg.ExperimentConfig:
   task = config.task
   task.losses = video_cfg.Losses(l2_weight_decay=0.0, label_smoothing=0.0)
   task.backbone_lr_multiplier = 1.0
-  task.model = grw_task.MovinetGRWModel(
+  task.model = movinet_task.MovinetGRWModel(
       model_id="a0", stream=True, head="movinet", norm_momentum=0.9)
   task.grw = grw_task.GRWConfig(
       endpoints=[grw_task.GRWEndpoint(name="block4")], window=8,

@@ -23,16 +23,16 @@ Only `conv_type="2plus1d"` MoViNets convert to builtin TF Lite ops ('3d' and
 '3d_2plus1d' need the Flex ops `Conv3D`/`AvgPool3D`); `convert_to_2plus1d`
 converts a '3d_2plus1d' model exactly.
 
-The plain model to export is resolved by `tf_grw.inference_model`, and TF Lite
-models are run and checked by `tf_grw.tflite_stream`; their public functions
-(`inference_keras_model`, `convert_to_2plus1d`, `run_tflite_stream`,
-`verify_tflite`) are re-exported here.
+The plain model to export is resolved by `tf_grw.export.inference_model`,
+and TF Lite models are run and checked by `tf_grw.export.tflite_stream`.
+`tf_grw.export` re-exports the public names of all three modules.
 
 Example (a random-weight official a0 stream model, 32x32 frames):
 
 >>> import os, tempfile
 >>> import numpy as np
 >>> from official.projects.movinet.modeling import movinet, movinet_model
+>>> from tf_grw.export import export_tflite, run_tflite_stream, verify_tflite
 >>> backbone = movinet.Movinet(
 ...     model_id="a0", causal=True, conv_type="2plus1d", se_type="2plus3d",
 ...     activation="hard_swish", gating_activation="hard_sigmoid",
@@ -61,29 +61,22 @@ import tf_keras
 from official.projects.movinet.modeling import movinet_model
 from tf_grw.core.errors import Described
 from tf_grw.core.errors import invalid_value
-from tf_grw.inference_model import _conv_type_error
-from tf_grw.inference_model import _describe
-from tf_grw.inference_model import ClipsLike
-from tf_grw.inference_model import convert_to_2plus1d
-from tf_grw.inference_model import IMAGE
-from tf_grw.inference_model import inference_keras_model
-from tf_grw.inference_model import INIT_STATES_KEY
-from tf_grw.inference_model import LOGITS
-from tf_grw.inference_model import MODEL_GARDEN_CALL_KEY
-from tf_grw.inference_model import PathLike
-from tf_grw.inference_model import SIGNATURE_KEY
-from tf_grw.inference_model import stream_function
-from tf_grw.inference_model import whole_clip_function
+from tf_grw.export.inference_model import _conv_type_error
+from tf_grw.export.inference_model import _describe
+from tf_grw.export.inference_model import ClipsLike
+from tf_grw.export.inference_model import IMAGE
+from tf_grw.export.inference_model import inference_keras_model
+from tf_grw.export.inference_model import INIT_STATES_KEY
+from tf_grw.export.inference_model import LOGITS
+from tf_grw.export.inference_model import MODEL_GARDEN_CALL_KEY
+from tf_grw.export.inference_model import PathLike
+from tf_grw.export.inference_model import SIGNATURE_KEY
+from tf_grw.export.inference_model import stream_function
+from tf_grw.export.inference_model import whole_clip_function
 from tf_grw.core.quiet_logs import quiet_info_logs
-from tf_grw.tflite_stream import as_clips
-from tf_grw.tflite_stream import run_tflite_stream
-from tf_grw.tflite_stream import verify_tflite
+from tf_grw.export.tflite_stream import as_clips
 
-__all__ = ["export_saved_model", "export_tflite", "QUANTIZATIONS",
-           # Re-exported: the model the exports are built from, and the
-           # TF Lite runner and check.
-           "inference_keras_model", "convert_to_2plus1d", "run_tflite_stream",
-           "verify_tflite"]
+__all__ = ["export_saved_model", "export_tflite", "QUANTIZATIONS"]
 
 QUANTIZATIONS = (None, "float16", "dynamic", "int8")
 # TF ops that have no builtin TF Lite kernel (they need Flex / TF Select).

@@ -1,4 +1,4 @@
-"""Tests of `tf_grw.export` (SavedModel and streaming TF Lite export).
+"""Tests of `tf_grw.export.exporters` (SavedModel and streaming TF Lite export).
 
 All models are official Model Garden MoViNet a0 stream models (random
 weights, ReZero scales set nonzero so that every residual branch and hence
@@ -17,6 +17,7 @@ import tf_keras
 from official.projects.movinet.modeling import movinet
 from official.projects.movinet.modeling import movinet_model
 from tf_grw import export
+from tf_grw.export import exporters
 
 SIZE = 32
 NUM_CLASSES = 5
@@ -198,7 +199,7 @@ def test_int8_end_to_end_keeps_pooling_sums_float(stream_model, model,
   dtypes = {t["name"]: t["dtype"] for t in interpreter.get_tensor_details()}
   assert np.int8 in dtypes.values()  # Activations really are quantized.
   with open(path, "rb") as f:
-    pool_nodes = export._pool_state_nodes(f.read())  # pylint: disable=protected-access
+    pool_nodes = exporters._pool_state_nodes(f.read())  # pylint: disable=protected-access
   # Per SE layer and the head: the running sum, its state slice and the mean.
   assert len(pool_nodes) >= 16
   assert all(dtypes[name] == np.float32 for name in pool_nodes)
