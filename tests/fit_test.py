@@ -1,12 +1,15 @@
 """Tests for launch/fit.py: a registered GRW experiment trained by Keras `fit`.
 
-A tiny `movinet_grw_airplanes` (4 frames of 32x32, 16 training and 10 test
-clips rendered in memory) trains two epochs of two steps under a 2-replica
-`MirroredStrategy` and logs the GRW losses. A run of 2 epochs, rerun asking
-for 3, resumes from the `BackupAndRestore` backup, trains only the third and
-ends with the weights and optimizer state of 3 epochs run straight (on a
-tiny `mobilenet_grw_airplanes`: resuming is the launcher's business, not the
-model family's, and a MobileNet traces in a fraction of an A0's time).
+A tiny `mobilenet_grw_airplanes` (MobileNetV3-S at width 0.5, 4 frames of
+32x32, 16 training and 10 test clips rendered in memory) trains two epochs
+of two steps under a 2-replica `MirroredStrategy` and logs the GRW losses. A
+run of 2 epochs, rerun asking for 3, resumes from the `BackupAndRestore`
+backup, trains only the third and ends with the weights and optimizer state
+of 3 epochs run straight. `launch/fit.py` builds any registered experiment's
+model through its task the same way, so a MobileNet (which traces in a
+fraction of an A0's time) stands for both families. The MoViNet
+experiments train through Model Garden in `tests/train_test.py`, and an A0
+trains under Keras `fit` in `tests/movinet_grw_test.py`.
 """
 
 import json
@@ -23,8 +26,8 @@ from launch_fixtures import load_launch_module  # pylint: disable=g-bad-import-o
 
 
 
-def _tiny_params(experiment="movinet_grw_airplanes", model=None):
-  params = exp_factory.get_exp_config(experiment)
+def _tiny_params(**model):
+  params = exp_factory.get_exp_config("mobilenet_grw_airplanes")
   params.override({
       "task": {
           "train_data": {"feature_shape": [4, 32, 32, 3], "num_examples": 16,
@@ -35,7 +38,8 @@ def _tiny_params(experiment="movinet_grw_airplanes", model=None):
           # Sync batch norm's collective ops clash with those of strategies
           # that earlier tests in the same process created (as would the
           # default all-reduce; see _two_cpu_strategy).
-          "model": {"use_sync_bn": False, **(model or {})},
+          "model": {"use_sync_bn": False, "filter_size_scale": 0.5,
+                    "embed_dim": 16, "transformer_heads": 2, **model},
       },
   }, is_strict=False)
   return params
@@ -70,14 +74,14 @@ def test_fit_trains_and_logs_grw_under_mirrored_strategy(fit, tmp_path):
   _, history = fit.run(params, model_dir, data="airplanes", epochs=2,
                        steps_per_epoch=2, strategy=strategy)
   logs = history.history
-  assert {"loss", "top_1_accuracy", "grw_loss", "grw_loss_block4_layer3",
+  assert {"loss", "top_1_accuracy", "grw_loss", "grw_loss_embedding",
           "val_loss", "val_top_1_accuracy"} <= set(logs)
   assert len(logs["loss"]) == 2 and all(v > 0 for v in logs["grw_loss"])
   assert all(np.isfinite(logs["val_loss"]))
   # README: "Its val_grw_loss* columns read 0: GRW adds nothing outside
   # training."
   val_grw = [k for k in logs if k.startswith("val_grw_loss")]
-  assert {"val_grw_loss", "val_grw_loss_block4_layer3"} <= set(val_grw)
+  assert {"val_grw_loss", "val_grw_loss_embedding"} <= set(val_grw)
   assert all(v == 0 for k in val_grw for v in logs[k]), {
       k: logs[k] for k in val_grw}
   with open(os.path.join(model_dir, "history.json")) as f:
@@ -122,9 +126,7 @@ def test_resumed_fit_equals_uninterrupted_fit(fit, tmp_path):
   whole update or more.
   """
   def params():
-    p = _tiny_params("mobilenet_grw_airplanes", {
-        "filter_size_scale": 0.5, "embed_dim": 16, "transformer_heads": 2,
-        "dropout_rate": 0.0, "stochastic_depth_drop_rate": 0.0})
+    p = _tiny_params(dropout_rate=0.0, stochastic_depth_drop_rate=0.0)
     p.override({"task": {
         "train_data": {"num_examples": 8, "global_batch_size": 8},
         "validation_data": {"num_examples": 4, "global_batch_size": 4}},
@@ -165,9 +167,10 @@ def test_resumed_fit_equals_uninterrupted_fit(fit, tmp_path):
   # Measured 2026-12-03 (MobileNetV3-S x0.5): trainable weights 6.5e-5
   # apart against a third epoch's update of 0.065 (0.1 %), statistics 5.2e-6
   # against 6.6, slots 1.5e-4 against a size of 110. With the optimizer step
-  # reset on resume (tried by hand on the A0 version of this test) the
-  # weights ended 100 % of the update apart: the warm-up learning rate
-  # starts again at 0.
+  # reset on resume (tried by hand: a callback assigning 0 to
+  # `optimizer.iterations` at train begin) the step reads 1 and the weights
+  # end 0.065 apart, 100 % of the update: the warm-up learning rate starts
+  # again at 0.
   for names in (weights, statistics):
     third_epoch = _distance(expected, after_two, names)
     assert third_epoch > 0
