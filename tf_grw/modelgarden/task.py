@@ -310,11 +310,7 @@ class GRWVideoTask(video_classification.VideoClassificationTask):
   def train_step(self, inputs, model, optimizer, metrics=None):
     """Model Garden's train step with the loss split into its parts."""
     features, labels = inputs
-    input_partition_dims = self.task_config.train_input_partition_dims
-    if input_partition_dims:
-      strategy = tf.distribute.get_strategy()
-      features["image"] = strategy.experimental_split_to_logical_devices(
-          features["image"], input_partition_dims)
+    _split_image(features, self.task_config.train_input_partition_dims)
     num_replicas = tf.distribute.get_strategy().num_replicas_in_sync
     with tf.GradientTape() as tape:
       outputs = model(features, training=True)
@@ -341,11 +337,7 @@ class GRWVideoTask(video_classification.VideoClassificationTask):
   def validation_step(self, inputs, model, metrics=None):
     """Model Garden's validation step (no GRW: the model is in inference)."""
     features, labels = inputs
-    input_partition_dims = self.task_config.eval_input_partition_dims
-    if input_partition_dims:
-      strategy = tf.distribute.get_strategy()
-      features["image"] = strategy.experimental_split_to_logical_devices(
-          features["image"], input_partition_dims)
+    _split_image(features, self.task_config.eval_input_partition_dims)
     outputs = self.inference_step(features, model)
     outputs = tf.nest.map_structure(lambda x: tf.cast(x, tf.float32), outputs)
     logs = self.split_losses(labels, outputs, model)
@@ -363,6 +355,14 @@ class GRWVideoTask(video_classification.VideoClassificationTask):
       logs[REG_LOSS] = reg
       logs[self.loss] = logs[self.loss] + reg
     return logs
+
+
+def _split_image(features, partition_dims) -> None:
+  """Model Garden's spatial partitioning of `features["image"]`, if asked."""
+  if partition_dims:
+    features["image"] = (
+        tf.distribute.get_strategy().experimental_split_to_logical_devices(
+            features["image"], partition_dims))
 
 
 def _is_model_metric(metric) -> bool:
