@@ -138,8 +138,8 @@ def main(_):
                           ema=FLAGS.ema, steps=FLAGS.steps)
   names = None
   if FLAGS.label_map:
-    from tf_grw.datasets import video_records  # pylint: disable=g-import-not-at-top
-    label_map = video_records.load_label_map(FLAGS.label_map)
+    from tf_grw.datasets import label_map as label_maps  # pylint: disable=g-import-not-at-top
+    label_map = label_maps.load_label_map(FLAGS.label_map)
     names = [name for name, _ in sorted(label_map.items(),
                                         key=lambda item: item[1])]
   print(evaluation.format_report(report, names))

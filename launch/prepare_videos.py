@@ -5,7 +5,8 @@ Writes `{split}-{i:05d}-of-{n:05d}.tfrecord` files of `tf.train.SequenceExample`
 `label_map.json`, `{split}_skipped.csv` (unusable videos and why) and
 `{split}_manifest.json` (resumption state) under --output_dir. Rerunning the
 same command resumes: finished shards are kept, the others are (re)built.
-See `tf_grw/datasets/video_records.py` for the details.
+See `tf_grw/datasets/video_records.py` (and `video_listing.py`,
+`label_map.py`, `video_decoding.py`) for the details.
 
 Input layouts (--layout):
   kinetics_csv  --input is a Kinetics annotation CSV
@@ -72,31 +73,33 @@ _MAX_LISTED = 10
 def _run():
   """Lists the inputs, writes the records and prints a summary."""
   # pylint: disable-next=g-import-not-at-top
-  from tf_grw.datasets import video_records as vr
+  from tf_grw.datasets import label_map as lm  # pylint: disable=g-import-not-at-top
+  from tf_grw.datasets import video_listing as vl  # pylint: disable=g-import-not-at-top
+  from tf_grw.datasets import video_records as vr  # pylint: disable=g-import-not-at-top
 
   if FLAGS.layout == "kinetics_csv":
     if not FLAGS.videos_root:
       raise ValueError("--videos_root is required with --layout=kinetics_csv")
-    entries = vr.list_kinetics_csv(FLAGS.input, FLAGS.videos_root,
+    entries = vl.list_kinetics_csv(FLAGS.input, FLAGS.videos_root,
                                    split=FLAGS.split)
   elif FLAGS.layout == "folders":
-    entries = vr.list_video_folders(FLAGS.input)
+    entries = vl.list_video_folders(FLAGS.input)
   else:
-    entries = vr.list_path_csv(FLAGS.input)
+    entries = vl.list_path_csv(FLAGS.input)
   print(f"Listed {len(entries)} videos ({FLAGS.layout}: {FLAGS.input}).")
 
-  existing = os.path.join(FLAGS.output_dir, vr.LABEL_MAP_FILENAME)
+  existing = os.path.join(FLAGS.output_dir, lm.LABEL_MAP_FILENAME)
   if FLAGS.label_map:
-    label_map = vr.load_label_map(FLAGS.label_map)
+    label_map = lm.load_label_map(FLAGS.label_map)
     source = FLAGS.label_map
   elif os.path.exists(existing):
-    label_map = vr.load_label_map(existing)
+    label_map = lm.load_label_map(existing)
     source = f"{existing} (existing)"
   elif FLAGS.layout == "folders":
-    label_map = vr.build_label_map(vr.list_class_folders(FLAGS.input))
+    label_map = lm.build_label_map(vl.list_class_folders(FLAGS.input))
     source = "class folders"
   else:
-    label_map = vr.build_label_map(entries)
+    label_map = lm.build_label_map(entries)
     source = "labels of the listed videos"
   print(f"Label map: {len(label_map)} classes from {source}.")
 

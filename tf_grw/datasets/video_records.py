@@ -18,48 +18,9 @@ extension), `clip/data_path` (source path), `image/format` (b"jpeg"),
 (the output fps, float), and feature list `image/timestamp` (int64
 microseconds of each output frame, `k / fps`).
 
-Three listing readers return `(path, label_name)` entries (`VideoEntry`):
-
-  * `list_kinetics_csv(csv_path, videos_root, split=None)`: a Kinetics
-    annotation CSV with the header `label,youtube_id,time_start,time_end,split`
-    (extra columns such as `is_cc` are ignored). Videos are expected under
-    the names the usual Kinetics downloaders produce,
-    `{youtube_id}_{time_start:06d}_{time_end:06d}.mp4` (also `.mkv`, `.webm`),
-    looked up, in this order, in `videos_root/`, `videos_root/<label>/`,
-    `videos_root/<label with spaces as underscores>/`,
-    `videos_root/<split>/<label>/` and
-    `videos_root/<split>/<label with underscores>/`. A row whose file is not
-    found is still listed (under `videos_root/<name>.mp4`) so that
-    `prepare_records` reports it as missing instead of dropping it silently.
-  * `list_video_folders(root)`: a class-per-folder tree (UCF101 / HMDB51
-    style) `root/<class>/<video files>` (files in sub-folders of a class
-    folder belong to that class; hidden files and files without a video
-    extension are ignored).
-  * `list_path_csv(csv_path)`: a CSV of `path,label` rows (an optional
-    `path,label` header); relative paths are relative to the CSV's folder.
-
-Label map: class name -> index, by default the sorted class names
-(`build_label_map`). It is stored as `label_map.json` in the output folder, a
-JSON object `{"class name": index, ...}` listed in index order. All splits
-written to one folder must share it: `prepare_records` refuses a label map that
-differs from an existing `label_map.json` there. `load_label_map` reads such a
-JSON object, a JSON list of names (index = position) or a `.txt` file with one
-class name per line (index = line number, blank lines ignored).
-
-Decoding (`decode_video`) uses OpenCV's FFmpeg backend. Frames are resampled to
-a constant `fps` by timestamp: output frame `k` at time `k / fps` is the
-source frame being displayed at that time (the last source frame whose
-timestamp is <= `k / fps`), so lower rates drop frames and higher rates repeat
-them; the output covers the source's duration (`ceil(duration * fps)` frames,
-e.g. 20 frames at 10 fps -> 10 frames at 5 fps). Timestamps come from the
-container (`CAP_PROP_POS_MSEC`) and fall back to `index / source_fps` when
-those are unusable; when the container reports no usable frame rate,
-`DEFAULT_SOURCE_FPS` (30) is assumed and a note is added to the report.
-Frames are resized so the short side is `short_side` pixels (aspect kept;
-`cv2.INTER_AREA` when shrinking, `INTER_LINEAR` when enlarging), optionally
-cut to the first `max_frames` output frames, and JPEG-encoded with
-`cv2.imencode` straight from OpenCV's BGR arrays, which yields standard
-(RGB-correct) JPEGs: `tf.io.decode_jpeg` returns RGB.
+The entries come from `tf_grw.datasets.video_listing`, the label map from
+`tf_grw.datasets.label_map` and the frames from
+`tf_grw.datasets.video_decoding`.
 
 Writing (`prepare_records`): entries are shuffled with a fixed seed and dealt
 round-robin into `num_shards` shards named
@@ -96,6 +57,9 @@ Example (a class-per-folder tree of two tiny videos and one broken file):
 ...   write_video(os.path.join(root, "videos", name, "a.avi"))
 >>> with open(os.path.join(root, "videos", "run", "broken.avi"), "wb") as f:
 ...   _ = f.write(b"not a video")
+>>> from tf_grw.datasets.label_map import build_label_map
+>>> from tf_grw.datasets.video_listing import list_class_folders
+>>> from tf_grw.datasets.video_listing import list_video_folders
 >>> entries = list_video_folders(os.path.join(root, "videos"))
 >>> label_map = build_label_map(list_class_folders(os.path.join(root, "videos")))
 >>> label_map
@@ -123,23 +87,27 @@ import csv
 import dataclasses
 import hashlib
 import json
-import math
 import multiprocessing
 import numbers
 import os
 import random
 import re
-import reprlib
-from typing import (Any, Dict, Iterable, Iterator, List, NamedTuple, Optional,
-                    Sequence, Tuple, Union)
+from typing import (Any, Dict, Iterable, Iterator, List, Optional, Sequence,
+                    Tuple, Union)
 
 from absl import logging
 import cv2
-import numpy as np
 import tensorflow as tf
 import tqdm
 
 from tf_grw.core.errors import Described
+from tf_grw.core.errors import invalid_value
+from tf_grw.datasets.video_files import short_repr
+from tf_grw.datasets.video_files import write_json_atomic
+from tf_grw.datasets.label_map import _check_label_map
+from tf_grw.datasets.label_map import LABEL_MAP_FILENAME
+from tf_grw.datasets.label_map import load_label_map
+from tf_grw.datasets.label_map import write_label_map
 from tf_grw.datasets.record_keys import CHANNELS_KEY
 from tf_grw.datasets.record_keys import DATA_PATH_KEY
 from tf_grw.datasets.record_keys import FORMAT_KEY
@@ -151,764 +119,18 @@ from tf_grw.datasets.record_keys import LABEL_STRING_KEY
 from tf_grw.datasets.record_keys import MEDIA_ID_KEY
 from tf_grw.datasets.record_keys import TIMESTAMP_KEY
 from tf_grw.datasets.record_keys import WIDTH_KEY
-from tf_grw.core.errors import invalid_value
+from tf_grw.datasets.video_decoding import _check_fps
+from tf_grw.datasets.video_decoding import _check_int
+from tf_grw.datasets.video_decoding import _iter_frames
+from tf_grw.datasets.video_decoding import DEFAULT_SOURCE_FPS
+from tf_grw.datasets.video_decoding import VideoDecodeError
+from tf_grw.datasets.video_listing import VideoEntry
 
-__all__ = [
-    "DecodedVideo",
-    "DEFAULT_SOURCE_FPS",
-    "IMAGE_KEY",
-    "KINETICS_COLUMNS",
-    "LABEL_KEY",
-    "LABEL_MAP_FILENAME",
-    "PrepareReport",
-    "SkippedVideo",
-    "VIDEO_EXTENSIONS",
-    "VideoDecodeError",
-    "VideoEntry",
-    "build_label_map",
-    "decode_video",
-    "kinetics_filename",
-    "list_class_folders",
-    "list_kinetics_csv",
-    "list_path_csv",
-    "list_video_folders",
-    "load_label_map",
-    "prepare_records",
-    "shard_filename",
-    "write_label_map",
-]
+__all__ = ["PrepareReport", "SkippedVideo", "prepare_records",
+           "shard_filename"]
 
-
-VIDEO_EXTENSIONS = (".mp4", ".avi", ".mkv", ".webm", ".mov", ".m4v", ".mpg",
-                    ".mpeg", ".wmv", ".flv", ".3gp", ".ogv")
-KINETICS_EXTENSIONS = (".mp4", ".mkv", ".webm")
-KINETICS_COLUMNS = ("label", "youtube_id", "time_start", "time_end", "split")
-DEFAULT_SOURCE_FPS = 30.0
-LABEL_MAP_FILENAME = "label_map.json"
-
-# A video decoding to fewer than `reported - max(2, 5% of reported)` frames
-# (with `reported` the container's frame count) counts as truncated/corrupt.
-_TRUNCATION_FRACTION = 0.05
-_TRUNCATION_MIN_FRAMES = 2
-# Containers reporting a frame rate outside (0, _MAX_SOURCE_FPS] are unusable.
-_MAX_SOURCE_FPS = 1000.0
-_TIME_EPS = 1e-4  # Seconds; tolerance when comparing frame times.
 _MANIFEST_VERSION = 1
 _SPLIT_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
-
-
-
-def _short(value) -> Described:
-  r = reprlib.Repr()
-  r.maxdict = r.maxlist = r.maxtuple = 6
-  r.maxstring = r.maxother = 80
-  return Described(r.repr(value))
-
-
-# ---------------------------------------------------------------------------
-# Entries and listings.
-# ---------------------------------------------------------------------------
-
-
-class VideoEntry(NamedTuple):
-  """One labelled video: a `(path, label)` tuple.
-
-  >>> VideoEntry("clips/a.mp4", "run").label
-  'run'
-  """
-  path: str
-  label: str
-
-
-def _check_file(argument: str, path, what: str) -> str:
-  if not isinstance(path, (str, os.PathLike)):
-    raise invalid_value(argument, f"a path to {what}", path)
-  path = os.fspath(path)
-  if not os.path.isfile(path):
-    raise invalid_value(argument, f"a path to an existing {what}", path)
-  return path
-
-
-def _check_dir(argument: str, path, what: str = "directory") -> str:
-  if not isinstance(path, (str, os.PathLike)):
-    raise invalid_value(argument, f"a path to an existing {what}", path)
-  path = os.fspath(path)
-  if not os.path.isdir(path):
-    raise invalid_value(argument, f"a path to an existing {what}", path)
-  return path
-
-
-def _check_extensions(extensions) -> Optional[Tuple[str, ...]]:
-  if extensions is None:
-    return None
-  if isinstance(extensions, str):
-    extensions = (extensions,)
-  try:
-    extensions = tuple(extensions)
-  except TypeError:
-    extensions = None
-  if (not extensions or
-      not all(isinstance(e, str) and e.startswith(".") for e in extensions)):
-    raise invalid_value(
-        "extensions", "a non-empty sequence of extensions like '.mp4', or "
-        "None for every file", extensions)
-  return tuple(e.lower() for e in extensions)
-
-
-def _read_csv_rows(csv_path: str) -> List[List[str]]:
-  with open(csv_path, newline="", encoding="utf-8-sig") as f:
-    return [row for row in csv.reader(f)
-            if row and any(cell.strip() for cell in row)]
-
-
-def kinetics_filename(youtube_id: str, time_start: int, time_end: int,
-                      extension: str = ".mp4") -> str:
-  """Returns the Kinetics download file name of a clip.
-
-  Args:
-    youtube_id: The YouTube id (the CSV's `youtube_id`).
-    time_start: Clip start in whole seconds (the CSV's `time_start`).
-    time_end: Clip end in whole seconds (the CSV's `time_end`).
-    extension: File extension, with the dot.
-
-  Returns:
-    `f"{youtube_id}_{time_start:06d}_{time_end:06d}{extension}"`.
-
-  Example:
-
-  >>> kinetics_filename("abc123", 14, 24)
-  'abc123_000014_000024.mp4'
-  """
-  return f"{youtube_id}_{int(time_start):06d}_{int(time_end):06d}{extension}"
-
-
-def list_kinetics_csv(
-    csv_path: Union[str, os.PathLike],
-    videos_root: Union[str, os.PathLike],
-    split: Optional[str] = None,
-    extensions: Sequence[str] = KINETICS_EXTENSIONS) -> List[VideoEntry]:
-  """Lists the videos of a Kinetics annotation CSV.
-
-  The CSV has the header `label,youtube_id,time_start,time_end,split` (extra
-  columns are ignored). For each row the file
-  `{youtube_id}_{time_start:06d}_{time_end:06d}{ext}` (`ext` from
-  `extensions`, in order) is looked up in `videos_root/`,
-  `videos_root/<label>/`, `videos_root/<label_with_underscores>/`,
-  `videos_root/<split>/<label>/` and
-  `videos_root/<split>/<label_with_underscores>/`, first match wins. Rows
-  whose video is not found are listed as `videos_root/<name>{extensions[0]}`,
-  which `prepare_records` then reports as missing.
-
-  Args:
-    csv_path: The annotation CSV (e.g. Kinetics-400 `train.csv`).
-    videos_root: Folder holding the downloaded clips.
-    split: Keep only rows whose `split` column equals this (e.g. "train",
-      "val"); None keeps every row.
-    extensions: File extensions to try, with the dot.
-
-  Returns:
-    A list of `VideoEntry(path, label)` in CSV order.
-
-  Raises:
-    ValueError: on a missing file or folder, a CSV without the required
-      columns, a malformed row, or a `split` no row has.
-
-  Example:
-
-  >>> import os, tempfile
-  >>> root = tempfile.mkdtemp()
-  >>> os.mkdir(os.path.join(root, "videos"))
-  >>> with open(os.path.join(root, "validate.csv"), "w") as f:
-  ...   _ = f.write("label,youtube_id,time_start,time_end,split\\n"
-  ...               "abseiling,abc123,14,24,val\\n")
-  >>> entries = list_kinetics_csv(os.path.join(root, "validate.csv"),
-  ...                             os.path.join(root, "videos"), split="val")
-  >>> [(os.path.basename(e.path), e.label) for e in entries]
-  [('abc123_000014_000024.mp4', 'abseiling')]
-  """
-  csv_path = _check_file("csv_path", csv_path, "CSV file")
-  videos_root = _check_dir("videos_root", videos_root)
-  extensions = _check_extensions(extensions)
-  if extensions is None:
-    raise invalid_value("extensions", "a non-empty sequence of extensions "
-                        "like '.mp4'", extensions)
-  if split is not None and (not isinstance(split, str) or not split):
-    raise invalid_value("split", "a non-empty string or None", split)
-  rows = _read_csv_rows(csv_path)
-  header = [cell.strip() for cell in rows[0]] if rows else []
-  missing = [c for c in KINETICS_COLUMNS if c not in header]
-  if missing:
-    raise invalid_value(
-        "csv_path", f"a Kinetics CSV whose header has the columns "
-        f"{','.join(KINETICS_COLUMNS)} "
-        f"(found {','.join(header) or 'no header'})",
-        csv_path)
-  col = {name: header.index(name) for name in KINETICS_COLUMNS}
-
-  listings: Dict[str, frozenset] = {}
-
-  def files_in(folder: str) -> frozenset:
-    if folder not in listings:
-      try:
-        listings[folder] = frozenset(os.listdir(folder))
-      except OSError:
-        listings[folder] = frozenset()
-    return listings[folder]
-
-  entries = []
-  seen_splits = set()
-  for line, row in enumerate(rows[1:], start=2):
-    if len(row) < len(header):
-      raise invalid_value(
-          "csv_path", f"a CSV whose rows have {len(header)} columns (line "
-          f"{line} has {len(row)})", csv_path)
-    label = row[col["label"]].strip()
-    row_split = row[col["split"]].strip()
-    youtube_id = row[col["youtube_id"]].strip()
-    seen_splits.add(row_split)
-    if split is not None and row_split != split:
-      continue
-    try:
-      start = int(float(row[col["time_start"]]))
-      end = int(float(row[col["time_end"]]))
-    except ValueError:
-      start = end = None
-    if start is None or not label or not youtube_id:
-      raise invalid_value(
-          "csv_path", f"a CSV with a label, a youtube_id and numeric "
-          f"time_start/time_end on every row (line {line} is {row!r})",
-          csv_path)
-    names = [kinetics_filename(youtube_id, start, end, ext)
-             for ext in extensions]
-    underscored = label.replace(" ", "_")
-    folders = [videos_root, os.path.join(videos_root, label),
-               os.path.join(videos_root, underscored),
-               os.path.join(videos_root, row_split, label),
-               os.path.join(videos_root, row_split, underscored)]
-    path = None
-    for folder in dict.fromkeys(folders):  # Unique, order kept.
-      for name in names:
-        if name in files_in(folder):
-          path = os.path.join(folder, name)
-          break
-      if path is not None:
-        break
-    if path is None:
-      path = os.path.join(videos_root, names[0])
-    entries.append(VideoEntry(os.path.abspath(path), label))
-  if split is not None and not entries:
-    raise invalid_value(
-        "split", f"one of the CSV's split values {sorted(seen_splits)}", split)
-  return entries
-
-
-def list_class_folders(root: Union[str, os.PathLike]) -> List[str]:
-  """Returns the sorted class folder names of a class-per-folder tree.
-
-  Args:
-    root: A folder with one sub-folder per class (hidden ones ignored).
-
-  Returns:
-    The sorted names of the sub-folders, including empty ones (so that a
-    label map built from them is the same for every split).
-
-  Raises:
-    ValueError: if `root` is not a folder or has no class sub-folder.
-  """
-  root = _check_dir("root", root)
-  classes = sorted(name for name in os.listdir(root)
-                   if not name.startswith(".") and
-                   os.path.isdir(os.path.join(root, name)))
-  if not classes:
-    raise invalid_value("root", "a folder with one sub-folder per class",
-                        root)
-  return classes
-
-
-def list_video_folders(
-    root: Union[str, os.PathLike],
-    extensions: Optional[Sequence[str]] = VIDEO_EXTENSIONS
-) -> List[VideoEntry]:
-  """Lists a class-per-folder tree `root/<class>/<video files>`.
-
-  This is the UCF101 / HMDB51 layout. Files anywhere below a class folder
-  belong to that class; hidden files and folders are ignored, and so are
-  files whose extension (case-insensitive) is not in `extensions`.
-
-  Args:
-    root: The folder holding one sub-folder per class.
-    extensions: Video file extensions to keep (with the dot), or None to keep
-      every file.
-
-  Returns:
-    A list of `VideoEntry(path, label)` (absolute paths), sorted by class and
-    path.
-
-  Raises:
-    ValueError: if `root` is not a folder or has no class sub-folder.
-
-  Example:
-
-  >>> import os, tempfile
-  >>> root = tempfile.mkdtemp()
-  >>> for name in ("ApplyLipstick/v_1.avi", "Archery/v_2.mp4", "Archery/notes.txt"):
-  ...   os.makedirs(os.path.dirname(os.path.join(root, name)), exist_ok=True)
-  ...   open(os.path.join(root, name), "w").close()
-  >>> [(os.path.basename(e.path), e.label) for e in list_video_folders(root)]
-  [('v_1.avi', 'ApplyLipstick'), ('v_2.mp4', 'Archery')]
-  >>> build_label_map(list_class_folders(root))
-  {'ApplyLipstick': 0, 'Archery': 1}
-  """
-  extensions = _check_extensions(extensions)
-  classes = list_class_folders(root)
-  root = os.path.abspath(os.fspath(root))
-  entries = []
-  for label in classes:
-    class_dir = os.path.join(root, label)
-    paths = []
-    for folder, dirs, files in os.walk(class_dir):
-      dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-      for name in files:
-        if name.startswith("."):
-          continue
-        if (extensions is not None and
-            os.path.splitext(name)[1].lower() not in extensions):
-          continue
-        paths.append(os.path.join(folder, name))
-    entries.extend(VideoEntry(p, label) for p in sorted(paths))
-  return entries
-
-
-def list_path_csv(csv_path: Union[str, os.PathLike]) -> List[VideoEntry]:
-  """Lists a CSV of `path,label` rows.
-
-  A first row `path,label` is taken as a header (with a header, the columns
-  may be in any order and extra columns are ignored; without one, the first
-  two columns are the path and the label). Relative paths are relative to the
-  CSV's folder.
-
-  Args:
-    csv_path: The CSV file.
-
-  Returns:
-    A list of `VideoEntry(path, label)` (absolute paths) in CSV order.
-
-  Raises:
-    ValueError: on a missing file or a row without a path and a label.
-
-  Example:
-
-  >>> import os, tempfile
-  >>> root = tempfile.mkdtemp()
-  >>> with open(os.path.join(root, "videos.csv"), "w") as f:
-  ...   _ = f.write("path,label\\nclips/a.mp4,jumping\\n/abs/b.avi,running\\n")
-  >>> entries = list_path_csv(os.path.join(root, "videos.csv"))
-  >>> [(os.path.relpath(e.path, root), e.label) for e in entries[:1]]
-  [('clips/a.mp4', 'jumping')]
-  >>> entries[1].path, entries[1].label
-  ('/abs/b.avi', 'running')
-  """
-  csv_path = _check_file("csv_path", csv_path, "CSV file")
-  base = os.path.dirname(os.path.abspath(csv_path))
-  rows = _read_csv_rows(csv_path)
-  path_col, label_col, first = 0, 1, 0
-  if rows:
-    header = [cell.strip().lower() for cell in rows[0]]
-    if "path" in header and "label" in header:
-      path_col, label_col, first = header.index("path"), header.index(
-          "label"), 1
-  entries = []
-  for line, row in enumerate(rows[first:], start=first + 1):
-    if len(row) <= max(path_col, label_col):
-      path = label = ""
-    else:
-      path, label = row[path_col].strip(), row[label_col].strip()
-    if not path or not label:
-      raise invalid_value(
-          "csv_path", f"a CSV of `path,label` rows (line {line} is {row!r})",
-          csv_path)
-    path = os.path.expanduser(path)
-    if not os.path.isabs(path):
-      path = os.path.join(base, path)
-    entries.append(VideoEntry(os.path.normpath(path), label))
-  if not entries:
-    raise invalid_value("csv_path", "a CSV with at least one `path,label` row",
-                        csv_path)
-  return entries
-
-
-# ---------------------------------------------------------------------------
-# Label maps.
-# ---------------------------------------------------------------------------
-
-
-def build_label_map(labels: Iterable[Any]) -> Dict[str, int]:
-  """Maps the sorted distinct class names to 0, 1, ...
-
-  Args:
-    labels: Class names, or `(path, label)` entries.
-
-  Returns:
-    A dict `{class_name: index}` in index order.
-
-  Example:
-
-  >>> build_label_map(["run", "jump", "run"])
-  {'jump': 0, 'run': 1}
-  >>> build_label_map([("a.mp4", "b"), ("c.mp4", "a")])
-  {'a': 0, 'b': 1}
-  """
-  names = set()
-  for item in labels:
-    name = item if isinstance(item, str) else (
-        item[1] if isinstance(item, (tuple, list)) and len(item) == 2 else
-        None)
-    if not isinstance(name, str) or not name:
-      raise invalid_value("labels", "class names or (path, label) entries",
-                          _short(item))
-    names.add(name)
-  if not names:
-    raise invalid_value("labels", "at least one class name", _short(labels))
-  return {name: i for i, name in enumerate(sorted(names))}
-
-
-def _check_label_map(label_map) -> Dict[str, int]:
-  """Validates a `{name: index}` mapping with indices 0..n-1."""
-  ok = isinstance(label_map, dict) and label_map
-  if ok:
-    ok = all(isinstance(k, str) and k and isinstance(v, numbers.Integral) and
-             not isinstance(v, bool) for k, v in label_map.items())
-  if ok:
-    ok = sorted(int(v) for v in label_map.values()) == list(
-        range(len(label_map)))
-  if not ok:
-    raise invalid_value(
-        "label_map", "a non-empty dict of class name -> index whose indices "
-        "are 0, 1, ..., n-1", _short(label_map))
-  return {k: int(v) for k, v in sorted(label_map.items(), key=lambda kv: kv[1])}
-
-
-def load_label_map(path: Union[str, os.PathLike]) -> Dict[str, int]:
-  """Reads a label map file.
-
-  Accepted formats: a `.json` file holding an object `{"name": index}` or a
-  list of names (index = position); any other file is text with one class
-  name per line (index = line number among the non-blank lines).
-
-  Args:
-    path: The label map file.
-
-  Returns:
-    A dict `{class_name: index}` in index order.
-
-  Raises:
-    ValueError: on a missing or malformed file.
-
-  Example:
-
-  >>> import os, tempfile
-  >>> path = os.path.join(tempfile.mkdtemp(), "classes.txt")
-  >>> with open(path, "w") as f:
-  ...   _ = f.write("run\\n\\njump\\n")
-  >>> load_label_map(path)
-  {'run': 0, 'jump': 1}
-  """
-  path = _check_file("label_map", path, "label map file")
-  with open(path, encoding="utf-8") as f:
-    text = f.read()
-  if path.lower().endswith(".json"):
-    try:
-      data = json.loads(text)
-    except json.JSONDecodeError:
-      data = None
-    if isinstance(data, list) and all(isinstance(n, str) for n in data):
-      if len(set(data)) != len(data):
-        data = None
-      else:
-        data = {name: i for i, name in enumerate(data)}
-    if not isinstance(data, dict):
-      raise invalid_value(
-          "label_map", "a JSON file holding {\"name\": index} or a list of "
-          "distinct names", path)
-  else:
-    names = [line.strip() for line in text.splitlines() if line.strip()]
-    if len(set(names)) != len(names):
-      raise invalid_value(
-          "label_map", "a text file with one distinct class name per line",
-          path)
-    data = {name: i for i, name in enumerate(names)}
-  return _check_label_map(data)
-
-
-def write_label_map(label_map: Dict[str, int],
-                    path: Union[str, os.PathLike]) -> str:
-  """Writes `label_map` as a JSON object `{"name": index}` in index order.
-
-  Args:
-    label_map: A dict of class name -> index (indices 0..n-1).
-    path: Destination file (written atomically).
-
-  Returns:
-    The path written.
-
-  Example:
-
-  >>> import os, tempfile
-  >>> path = os.path.join(tempfile.mkdtemp(), "label_map.json")
-  >>> write_label_map({"run": 1, "jump": 0}, path) == path
-  True
-  >>> load_label_map(path)
-  {'jump': 0, 'run': 1}
-  """
-  label_map = _check_label_map(label_map)
-  path = os.fspath(path)
-  _write_json_atomic(path, label_map)
-  return path
-
-
-# ---------------------------------------------------------------------------
-# Decoding.
-# ---------------------------------------------------------------------------
-
-
-class VideoDecodeError(Exception):
-  """A video that cannot be used; `reason` says why (for the skip report).
-
-  >>> VideoDecodeError("missing: file not found").reason
-  'missing: file not found'
-  """
-
-  def __init__(self, reason: str):
-    super().__init__(reason)
-    self.reason = reason
-
-
-@dataclasses.dataclass
-class DecodedVideo:
-  """Frames returned by `decode_video`.
-
-  Attributes:
-    frames: uint8 array [T, H, W, 3], RGB.
-    timestamps: float array [T], seconds of each output frame (`k / fps`).
-    source_fps: The container's frame rate (or `DEFAULT_SOURCE_FPS`).
-    source_fps_assumed: True when the container reported no usable rate.
-    num_source_frames: Number of source frames decoded.
-
-  >>> import os, tempfile
-  >>> import cv2
-  >>> path = os.path.join(tempfile.mkdtemp(), "clip.avi")
-  >>> writer = cv2.VideoWriter(path, cv2.VideoWriter_fourcc(*"MJPG"), 10.0,
-  ...                          (32, 24))
-  >>> for k in range(20):
-  ...   _ = writer.write(np.full((24, 32, 3), 10 * k, np.uint8))
-  >>> writer.release()
-  >>> video = decode_video(path, fps=5.0, short_side=12)
-  >>> video.frames.shape, video.source_fps, video.timestamps[:3].tolist()
-  ((10, 12, 16, 3), 10.0, [0.0, 0.2, 0.4])
-  """
-  frames: np.ndarray
-  timestamps: np.ndarray
-  source_fps: float
-  source_fps_assumed: bool
-  num_source_frames: int
-
-
-def _open_capture(path: str):
-  if not os.path.exists(path):
-    raise VideoDecodeError("missing: file not found")
-  if not os.path.isfile(path):
-    raise VideoDecodeError("not a file")
-  if os.path.getsize(path) == 0:
-    raise VideoDecodeError("empty file (0 bytes)")
-  backend = cv2.CAP_ANY
-  try:
-    if cv2.videoio_registry.hasBackend(cv2.CAP_FFMPEG):
-      backend = cv2.CAP_FFMPEG  # Avoids e.g. the image-sequence reader.
-  except AttributeError:
-    pass
-  cap = cv2.VideoCapture(path, backend)
-  if not cap.isOpened():
-    cap.release()
-    raise VideoDecodeError(
-        "cannot open as a video (corrupt, truncated or not a video)")
-  return cap
-
-
-def _resize_short_side(frame: np.ndarray, short_side: Optional[int]):
-  if frame.ndim == 2:
-    frame = cv2.cvtColor(frame, cv2.COLOR_GRAY2BGR)
-  elif frame.shape[2] == 4:
-    frame = cv2.cvtColor(frame, cv2.COLOR_BGRA2BGR)
-  height, width = frame.shape[:2]
-  if short_side is None or min(height, width) == short_side:
-    return frame
-  scale = short_side / min(height, width)
-  if height <= width:
-    size = (max(1, int(math.floor(width * scale + 0.5))), short_side)
-  else:
-    size = (short_side, max(1, int(math.floor(height * scale + 0.5))))
-  interpolation = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
-  return cv2.resize(frame, size, interpolation=interpolation)
-
-
-def _iter_frames(path: str, fps: float, short_side: Optional[int],
-                 max_frames: Optional[int],
-                 info: Dict[str, Any]
-                 ) -> Iterator[Tuple[float, int, np.ndarray]]:
-  """Yields `(time_s, source_index, bgr_frame)` resampled to `fps`.
-
-  A source frame shown at several output times is yielded each time (same
-  array, same `source_index`). Fills `info` with `source_fps`,
-  `source_fps_assumed` and `num_source_frames`.
-
-  Raises:
-    VideoDecodeError: for unusable videos (after yielding what it could).
-  """
-  cap = _open_capture(path)
-  try:
-    source_fps = cap.get(cv2.CAP_PROP_FPS)
-    assumed = not (math.isfinite(source_fps) and
-                   0 < source_fps <= _MAX_SOURCE_FPS)
-    if assumed:
-      source_fps = DEFAULT_SOURCE_FPS
-    info.update(source_fps=float(source_fps), source_fps_assumed=assumed,
-                num_source_frames=0)
-    reported = cap.get(cv2.CAP_PROP_FRAME_COUNT)
-    reported = int(reported) if math.isfinite(reported) and reported > 0 else 0
-
-    count = 0  # Output frames yielded.
-    decoded = 0
-    origin = 0.0
-    use_container_time = True
-    prev = None  # (time, index, frame, resized or None)
-    stopped = False
-    while not stopped:
-      ok, frame = cap.read()
-      if not ok or frame is None:
-        break
-      raw = cap.get(cv2.CAP_PROP_POS_MSEC) / 1000.0
-      if decoded == 0:
-        if math.isfinite(raw) and raw >= 0:
-          origin = raw
-        else:
-          use_container_time = False
-        time = 0.0
-      else:
-        candidate = raw - origin
-        if (use_container_time and math.isfinite(candidate) and
-            candidate > prev[0] + 1e-6):
-          time = candidate
-        else:
-          use_container_time = False
-          time = prev[0] + 1.0 / source_fps
-      if prev is not None:
-        # `prev` is displayed during [prev_time, time).
-        while count / fps < time - _TIME_EPS:
-          if prev[3] is None:
-            prev = prev[:3] + (_resize_short_side(prev[2], short_side),)
-          yield count / fps, prev[1], prev[3]
-          count += 1
-          if max_frames is not None and count >= max_frames:
-            stopped = True
-            break
-      prev = (time, decoded, frame, None)
-      decoded += 1
-      info["num_source_frames"] = decoded
-    if not stopped and prev is not None:
-      if decoded > 1 and assumed:
-        duration = prev[0] / (decoded - 1)  # Mean frame interval.
-      else:
-        duration = 1.0 / source_fps
-      resized = _resize_short_side(prev[2], short_side)
-      while count / fps < prev[0] + duration - _TIME_EPS:
-        yield count / fps, prev[1], resized
-        count += 1
-        if max_frames is not None and count >= max_frames:
-          stopped = True
-          break
-    if decoded == 0:
-      raise VideoDecodeError("no decodable frames")
-    tolerance = max(_TRUNCATION_MIN_FRAMES, _TRUNCATION_FRACTION * reported)
-    if not stopped and reported and decoded + tolerance < reported:
-      raise VideoDecodeError(
-          f"truncated or corrupt: decoded {decoded} of the {reported} frames "
-          "the container announces")
-  finally:
-    cap.release()
-
-
-def _check_fps(fps):
-  if (not isinstance(fps, numbers.Real) or isinstance(fps, bool) or
-      not math.isfinite(fps) or fps <= 0):
-    raise invalid_value("fps", "a float > 0", fps)
-  return float(fps)
-
-
-def _check_int(argument: str, value, minimum: int, allow_none: bool = False):
-  if value is None and allow_none:
-    return None
-  if (not isinstance(value, numbers.Integral) or isinstance(value, bool) or
-      value < minimum):
-    expected = f"an integer >= {minimum}" + (" or None" if allow_none else "")
-    raise invalid_value(argument, expected, value)
-  return int(value)
-
-
-def decode_video(path: Union[str, os.PathLike], fps: float = 25.0,
-                 short_side: Optional[int] = 256,
-                 max_frames: Optional[int] = None) -> DecodedVideo:
-  """Decodes a video to RGB frames resampled to `fps`, short side resized.
-
-  Output frame `k` (time `k / fps`) is the source frame displayed at that
-  time; the output spans the source's duration.
-
-  Args:
-    path: The video file.
-    fps: Output frame rate (> 0).
-    short_side: Short side of the output frames in pixels (aspect kept), or
-      None to keep the source size.
-    max_frames: Keep at most this many output frames (the first ones), or None.
-
-  Returns:
-    A `DecodedVideo`.
-
-  Raises:
-    VideoDecodeError: if the file is missing, empty, cannot be opened, has no
-      decodable frame, or decodes to clearly fewer frames than announced.
-    ValueError: on invalid arguments.
-
-  Example:
-
-  >>> import os, tempfile
-  >>> import cv2
-  >>> import numpy as np
-  >>> path = os.path.join(tempfile.mkdtemp(), "clip.avi")
-  >>> writer = cv2.VideoWriter(path, cv2.VideoWriter_fourcc(*"MJPG"), 10.0,
-  ...                          (64, 48))
-  >>> for k in range(20):  # 2 s at 10 fps.
-  ...   _ = writer.write(np.full((48, 64, 3), 10 * k, np.uint8))
-  >>> writer.release()
-  >>> video = decode_video(path, fps=5.0, short_side=24)
-  >>> video.frames.shape, video.frames.dtype  # 2 s at 5 fps, RGB.
-  ((10, 24, 32, 3), dtype('uint8'))
-  """
-  fps = _check_fps(fps)
-  short_side = _check_int("short_side", short_side, 1, allow_none=True)
-  max_frames = _check_int("max_frames", max_frames, 1, allow_none=True)
-  info: Dict[str, Any] = {}
-  frames, times = [], []
-  last_index, last_rgb = -1, None
-  for time, index, frame in _iter_frames(os.fspath(path), fps, short_side,
-                                         max_frames, info):
-    if index != last_index:
-      last_index, last_rgb = index, cv2.cvtColor(frame, cv2.COLOR_BGR2RGB)
-    frames.append(last_rgb)
-    times.append(time)
-  return DecodedVideo(frames=np.stack(frames),
-                      timestamps=np.asarray(times, np.float64),
-                      source_fps=info["source_fps"],
-                      source_fps_assumed=info["source_fps_assumed"],
-                      num_source_frames=info["num_source_frames"])
 
 
 # ---------------------------------------------------------------------------
@@ -1126,14 +348,6 @@ def shard_filename(split: str, index: int, num_shards: int) -> str:
   return f"{split}-{index:05d}-of-{num_shards:05d}.tfrecord"
 
 
-def _write_json_atomic(path: str, data) -> None:
-  tmp = f"{path}.tmp-{os.getpid()}"
-  with open(tmp, "w", encoding="utf-8") as f:
-    json.dump(data, f, indent=1, ensure_ascii=False)
-    f.write("\n")
-  os.replace(tmp, path)
-
-
 def _sequence_example(entry: VideoEntry, label_index: int,
                       result: _VideoResult, fps: float) -> bytes:
   example = tf.train.SequenceExample()
@@ -1164,14 +378,14 @@ def _normalize_entries(entries) -> List[VideoEntry]:
     items = None
   if not items:
     raise invalid_value("entries", "a non-empty list of (path, label) pairs",
-                        _short(entries))
+                        short_repr(entries))
   normalized = []
   for item in items:
     if (not isinstance(item, (tuple, list)) or len(item) != 2 or
         not isinstance(item[0], (str, os.PathLike)) or
         not isinstance(item[1], str) or not item[1]):
       raise invalid_value("entries", "a non-empty list of (path, label) pairs",
-                          _short(item))
+                          short_repr(item))
     normalized.append(VideoEntry(os.fspath(item[0]), item[1]))
   return normalized
 
@@ -1237,6 +451,8 @@ def prepare_records(
   >>> root = tempfile.mkdtemp()
   >>> with open(os.path.join(root, "videos.csv"), "w") as f:
   ...   _ = f.write("path,label\\nmissing.mp4,run\\n")
+  >>> from tf_grw.datasets.label_map import build_label_map
+  >>> from tf_grw.datasets.video_listing import list_path_csv
   >>> entries = list_path_csv(os.path.join(root, "videos.csv"))
   >>> report = prepare_records(entries, os.path.join(root, "records"),
   ...                          "train", build_label_map(entries), fps=10.0,
@@ -1277,7 +493,7 @@ def prepare_records(
     raise invalid_value(
         "entries", "every label to be a class of `label_map`", Described(
             f"<{len(unknown)} entries with labels not in label_map: "
-            f"{_short(labels)!r}>"))
+            f"{short_repr(labels)!r}>"))
   if os.path.exists(output_dir) and not os.path.isdir(output_dir):
     raise invalid_value("output_dir", "a folder path", output_dir)
   os.makedirs(output_dir, exist_ok=True)
@@ -1294,7 +510,7 @@ def prepare_records(
           "label_map", f"the classes and indices of the existing "
           f"{label_map_path} (all splits of a folder share one map: pass "
           "that file's map, or delete it / use another output_dir)",
-          _short(label_map))
+          short_repr(label_map))
   else:
     write_label_map(label_map, label_map_path)
 
@@ -1388,11 +604,11 @@ def prepare_records(
             os.remove(temp)
           raise
         manifest["shards"][names[i]] = state
-        _write_json_atomic(manifest_path, manifest)
+        write_json_atomic(manifest_path, manifest)
   finally:
     results.close()
   if not todo:
-    _write_json_atomic(manifest_path, manifest)
+    write_json_atomic(manifest_path, manifest)
 
   states = [manifest["shards"][name] for name in names]
   skipped = [SkippedVideo(*row) for s in states for row in s["skipped"]]
