@@ -1,5 +1,8 @@
 """Keras-style errors for invalid arguments, shared by every public entry."""
 
+import math
+import numbers
+
 
 class Described:
   """A received value shown by a short description, as Keras shows tensors.
@@ -34,3 +37,41 @@ def invalid_value(argument: str, expected: str, value) -> ValueError:
   return ValueError(
       f"Invalid value received for argument `{argument}`. "
       f"Expected {expected}. Received: {argument}={value!r}")
+
+
+def check_int(argument: str, value, minimum: int, allow_none: bool = False):
+  """Returns `value` as an `int` if it is an integer >= `minimum`.
+
+  Booleans are refused (``True`` is not a frame count); with `allow_none`,
+  ``None`` passes through.
+
+  >>> check_int("num_frames", 8, 2)
+  8
+  >>> check_int("num_frames", 1, 2)
+  Traceback (most recent call last):
+  ...
+  ValueError: Invalid value received for argument `num_frames`. Expected an integer >= 2. Received: num_frames=1
+  """
+  if value is None and allow_none:
+    return None
+  if (not isinstance(value, numbers.Integral) or isinstance(value, bool) or
+      value < minimum):
+    expected = f"an integer >= {minimum}" + (" or None" if allow_none else "")
+    raise invalid_value(argument, expected, value)
+  return int(value)
+
+
+def check_float(argument: str, value, minimum: float = 0.0) -> float:
+  """Returns `value` as a `float` if it is a finite number >= `minimum`.
+
+  >>> check_float("noise", 0.5)
+  0.5
+  >>> check_float("noise", float("nan"))
+  Traceback (most recent call last):
+  ...
+  ValueError: Invalid value received for argument `noise`. Expected a finite number >= 0.0. Received: noise=nan
+  """
+  if (isinstance(value, bool) or not isinstance(value, numbers.Real) or
+      not math.isfinite(value) or value < minimum):
+    raise invalid_value(argument, f"a finite number >= {minimum}", value)
+  return float(value)

@@ -3,7 +3,8 @@
 After ``import tf_grw.datasets``, ``tfds.load("grw_airplanes")`` builds the
 procedural rotating-airplanes dataset (see :mod:`tf_grw.datasets.airplanes`).
 
-Holds the airplanes renderer and TFDS builder (`airplanes`), its cached
+Holds the airplanes renderer (`airplane_renderer`: one clip from a random
+generator), its seeded splits and TFDS builder (`airplanes`), its cached
 splits (`airplanes_cache`) and TFRecords (`airplanes_records`), the
 video-file-to-TFRecord preparation (`video_listing` reads listings,
 `label_map` the class indices, `video_decoding` decodes the frames,
@@ -16,6 +17,7 @@ May import: `tf_grw.core`, TensorFlow, TFDS and OpenCV. Never
 `tf_grw.analysis` (tested in `tests/layout_test.py`).
 """
 
+from tf_grw.datasets import airplane_renderer
 from tf_grw.datasets import airplanes
 from tf_grw.datasets.airplanes import CLASS_NAMES
 from tf_grw.datasets.airplanes import generate_split
@@ -31,6 +33,7 @@ __all__ = [
     "CLASS_NAMES",
     "GrwAirplanes",
     "GrwAirplanesConfig",
+    "airplane_renderer",
     "airplanes",
     "generate_split",
     "iter_split",

@@ -29,6 +29,7 @@ from typing import Any, Dict, Iterator, Optional, Tuple, Union
 import cv2
 import numpy as np
 
+from tf_grw.core.errors import check_int
 from tf_grw.core.errors import invalid_value
 
 __all__ = ["DEFAULT_SOURCE_FPS", "DecodedVideo", "VideoDecodeError",
@@ -217,16 +218,6 @@ def _check_fps(fps):
   return float(fps)
 
 
-def _check_int(argument: str, value, minimum: int, allow_none: bool = False):
-  if value is None and allow_none:
-    return None
-  if (not isinstance(value, numbers.Integral) or isinstance(value, bool) or
-      value < minimum):
-    expected = f"an integer >= {minimum}" + (" or None" if allow_none else "")
-    raise invalid_value(argument, expected, value)
-  return int(value)
-
-
 def decode_video(path: Union[str, os.PathLike], fps: float = 25.0,
                  short_side: Optional[int] = 256,
                  max_frames: Optional[int] = None) -> DecodedVideo:
@@ -266,8 +257,8 @@ def decode_video(path: Union[str, os.PathLike], fps: float = 25.0,
   ((10, 24, 32, 3), dtype('uint8'))
   """
   fps = _check_fps(fps)
-  short_side = _check_int("short_side", short_side, 1, allow_none=True)
-  max_frames = _check_int("max_frames", max_frames, 1, allow_none=True)
+  short_side = check_int("short_side", short_side, 1, allow_none=True)
+  max_frames = check_int("max_frames", max_frames, 1, allow_none=True)
   info: Dict[str, Any] = {}
   frames, times = [], []
   last_index, last_rgb = -1, None

@@ -101,6 +101,7 @@ import tensorflow as tf
 import tqdm
 
 from tf_grw.core.errors import Described
+from tf_grw.core.errors import check_int
 from tf_grw.core.errors import invalid_value
 from tf_grw.datasets.video_files import short_repr
 from tf_grw.datasets.video_files import write_json_atomic
@@ -120,7 +121,6 @@ from tf_grw.datasets.record_keys import MEDIA_ID_KEY
 from tf_grw.datasets.record_keys import TIMESTAMP_KEY
 from tf_grw.datasets.record_keys import WIDTH_KEY
 from tf_grw.datasets.video_decoding import _check_fps
-from tf_grw.datasets.video_decoding import _check_int
 from tf_grw.datasets.video_decoding import _iter_frames
 from tf_grw.datasets.video_decoding import DEFAULT_SOURCE_FPS
 from tf_grw.datasets.video_decoding import VideoDecodeError
@@ -474,17 +474,17 @@ def prepare_records(
         "'train')", split_name)
   label_map = _check_label_map(label_map)
   fps = _check_fps(fps)
-  short_side = _check_int("short_side", short_side, 1, allow_none=True)
-  num_shards = _check_int("num_shards", num_shards, 1)
-  num_workers = _check_int("num_workers", num_workers, 0, allow_none=True)
+  short_side = check_int("short_side", short_side, 1, allow_none=True)
+  num_shards = check_int("num_shards", num_shards, 1)
+  num_workers = check_int("num_workers", num_workers, 0, allow_none=True)
   if num_workers is None:
     num_workers = os.cpu_count() or 1
-  max_frames = _check_int("max_frames", max_frames, 1, allow_none=True)
+  max_frames = check_int("max_frames", max_frames, 1, allow_none=True)
   if (not isinstance(jpeg_quality, numbers.Integral) or
       isinstance(jpeg_quality, bool) or not 1 <= jpeg_quality <= 100):
     raise invalid_value("jpeg_quality", "an integer in [1, 100]",
                         jpeg_quality)
-  shuffle_seed = _check_int("shuffle_seed", shuffle_seed, 0, allow_none=True)
+  shuffle_seed = check_int("shuffle_seed", shuffle_seed, 0, allow_none=True)
   if not isinstance(overwrite, bool):
     raise invalid_value("overwrite", "True or False", overwrite)
   unknown = [e for e in entries if e.label not in label_map]
