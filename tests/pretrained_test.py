@@ -41,7 +41,7 @@ def _save(directory, **objects):
 def _model_checkpoint(directory, backbone, head):
   """Like the published MoViNets: `Checkpoint(model=...)`, `model/_backbone`."""
   model = tf.Module()
-  model._backbone = backbone  # pylint: disable=protected-access
+  model._backbone = backbone
   model.classifier = head
   return _save(directory, model=model)
 
@@ -131,12 +131,12 @@ def test_copy_variables_converts_3d_2plus1d_kernels():
   temporal = tf.Variable(np.arange(6, dtype=np.float32).reshape(3, 1, 1, 2, 1))
   to_spatial = tf.Variable(tf.zeros([3, 3, 2, 2]))
   to_temporal = tf.Variable(tf.zeros([3, 1, 2, 1]))
-  pretrained._copy_variables([spatial, temporal], [to_spatial, to_temporal])  # pylint: disable=protected-access
+  pretrained.copy_variables([spatial, temporal], [to_spatial, to_temporal])
   np.testing.assert_array_equal(to_spatial.numpy(), spatial.numpy()[0])
   np.testing.assert_array_equal(to_temporal.numpy(),
                                 temporal.numpy().reshape(3, 1, 2, 1))
   with pytest.raises(RuntimeError, match="Cannot copy"):
-    pretrained._copy_variables([spatial], [tf.Variable(tf.zeros([5]))])  # pylint: disable=protected-access
+    pretrained.copy_variables([spatial], [tf.Variable(tf.zeros([5]))])
 
 
 def test_report_lists_at_most_twenty_items():

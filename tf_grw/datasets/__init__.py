@@ -5,11 +5,12 @@ procedural rotating-airplanes dataset (see :mod:`tf_grw.datasets.airplanes`).
 
 Holds the airplanes renderer (`airplane_renderer`: one clip from a random
 generator), its seeded splits and TFDS builder (`airplanes`), its cached
-splits (`airplanes_cache`) and TFRecords (`airplanes_records`), the
+splits (`airplanes_cache`) and TFRecords (`airplanes_records`); the
 video-file-to-TFRecord preparation (`video_listing` reads listings,
 `label_map` the class indices, `video_decoding` decodes the frames,
+`video_encoding` JPEG-encodes them in crash-isolated worker processes,
 `video_records` writes the resumable shards; `video_files` holds their
-shared file checks) and the SequenceExample keys both record writers share
+shared file checks); and the SequenceExample keys both record writers share
 (`record_keys`).
 
 May import: `tf_grw.core`, TensorFlow, TFDS and OpenCV. Never

@@ -81,28 +81,25 @@ Use in a Model Garden experiment (e.g. MoViNet):
 
 from __future__ import annotations
 
-import collections
-from concurrent import futures
 import csv
 import dataclasses
 import hashlib
 import json
-import multiprocessing
 import numbers
 import os
 import random
 import re
-from typing import (Any, Dict, Iterable, Iterator, List, Optional, Sequence,
-                    Tuple, Union)
+from typing import Dict, Iterable, List, Optional, Tuple, Union
 
-from absl import logging
-import cv2
 import tensorflow as tf
 import tqdm
 
 from tf_grw.core.errors import Described
 from tf_grw.core.errors import check_int
 from tf_grw.core.errors import invalid_value
+from tf_grw.datasets.video_encoding import encode_all
+from tf_grw.datasets.video_encoding import EncodedVideo
+from tf_grw.datasets.video_encoding import EncodeSettings
 from tf_grw.datasets.video_files import short_repr
 from tf_grw.datasets.video_files import write_json_atomic
 from tf_grw.datasets.label_map import _check_label_map
@@ -121,9 +118,6 @@ from tf_grw.datasets.record_keys import MEDIA_ID_KEY
 from tf_grw.datasets.record_keys import TIMESTAMP_KEY
 from tf_grw.datasets.record_keys import WIDTH_KEY
 from tf_grw.datasets.video_decoding import _check_fps
-from tf_grw.datasets.video_decoding import _iter_frames
-from tf_grw.datasets.video_decoding import DEFAULT_SOURCE_FPS
-from tf_grw.datasets.video_decoding import VideoDecodeError
 from tf_grw.datasets.video_listing import VideoEntry
 
 __all__ = ["PrepareReport", "SkippedVideo", "prepare_records",
@@ -131,131 +125,6 @@ __all__ = ["PrepareReport", "SkippedVideo", "prepare_records",
 
 _MANIFEST_VERSION = 1
 _SPLIT_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
-
-
-# ---------------------------------------------------------------------------
-# Worker side (top level, spawn-safe; no TensorFlow calls).
-# ---------------------------------------------------------------------------
-
-
-@dataclasses.dataclass(frozen=True)
-class _EncodeSettings:
-  fps: float
-  short_side: Optional[int]
-  max_frames: Optional[int]
-  jpeg_quality: int
-
-
-@dataclasses.dataclass
-class _VideoResult:
-  ok: bool
-  reason: str = ""
-  jpegs: List[bytes] = dataclasses.field(default_factory=list)
-  timestamps_us: List[int] = dataclasses.field(default_factory=list)
-  height: int = 0
-  width: int = 0
-  note: str = ""
-
-
-def _init_worker():
-  cv2.setNumThreads(1)
-
-
-def _encode_video(path: str, settings: _EncodeSettings) -> _VideoResult:
-  """Decodes, resamples, resizes and JPEG-encodes one video; never raises."""
-  info: Dict[str, Any] = {}
-  try:
-    jpegs, times = [], []
-    last_index, last_jpeg, shape = -1, b"", (0, 0)
-    params = [int(cv2.IMWRITE_JPEG_QUALITY), settings.jpeg_quality]
-    for time, index, frame in _iter_frames(path, settings.fps,
-                                           settings.short_side,
-                                           settings.max_frames, info):
-      if index != last_index:
-        # OpenCV frames are BGR and imencode expects BGR: the JPEG is RGB.
-        ok, buffer = cv2.imencode(".jpg", frame, params)
-        if not ok:
-          raise VideoDecodeError("JPEG encoding failed")
-        last_index, last_jpeg, shape = index, buffer.tobytes(), frame.shape[:2]
-      jpegs.append(last_jpeg)
-      times.append(int(round(time * 1e6)))
-  except VideoDecodeError as e:
-    return _VideoResult(ok=False, reason=e.reason)
-  except Exception as e:  # pylint: disable=broad-except
-    return _VideoResult(ok=False,
-                        reason=f"decode error: {type(e).__name__}: {e}")
-  note = ""
-  if info.get("source_fps_assumed"):
-    note = ("container reports no usable frame rate; assumed "
-            f"{DEFAULT_SOURCE_FPS:g} fps where timestamps were missing")
-  return _VideoResult(ok=True, jpegs=jpegs, timestamps_us=times,
-                      height=int(shape[0]), width=int(shape[1]), note=note)
-
-
-def _crashed_result() -> _VideoResult:
-  return _VideoResult(
-      ok=False, reason="the decoder crashed its worker process (corrupt "
-      "video?)")
-
-
-def _run_isolated(path: str, settings: _EncodeSettings,
-                  context) -> _VideoResult:
-  executor = futures.ProcessPoolExecutor(1, mp_context=context,
-                                         initializer=_init_worker)
-  try:
-    return executor.submit(_encode_video, path, settings).result()
-  except futures.process.BrokenProcessPool:
-    return _crashed_result()
-  except Exception as e:  # pylint: disable=broad-except
-    return _VideoResult(ok=False, reason=f"worker error: {e!r}")
-  finally:
-    executor.shutdown(wait=True, cancel_futures=True)
-
-
-def _encode_all(paths: Sequence[str], settings: _EncodeSettings,
-                num_workers: int) -> Iterator[_VideoResult]:
-  """Yields `_encode_video` results in the order of `paths`."""
-  if num_workers == 0:
-    for path in paths:
-      yield _encode_video(path, settings)
-    return
-  context = multiprocessing.get_context("spawn")  # TF in the parent: no fork.
-  window = 4 * num_workers
-  done = 0
-  while done < len(paths):
-    executor = futures.ProcessPoolExecutor(
-        num_workers, mp_context=context, initializer=_init_worker)
-    pending = collections.deque()
-    submitted = done
-    broken = False
-    try:
-      while done < len(paths):
-        while submitted < len(paths) and len(pending) < window:
-          pending.append(executor.submit(_encode_video, paths[submitted],
-                                         settings))
-          submitted += 1
-        try:
-          result = pending[0].result()
-        except futures.process.BrokenProcessPool:
-          broken = True
-          break
-        except Exception as e:  # pylint: disable=broad-except
-          result = _VideoResult(ok=False, reason=f"worker error: {e!r}")
-        pending.popleft()
-        done += 1
-        yield result
-    except futures.process.BrokenProcessPool:  # Raised by submit().
-      broken = True
-    finally:
-      executor.shutdown(wait=not broken, cancel_futures=True)
-    if broken:
-      # A worker died (e.g. a decoder segfault). Rerun the in-flight videos
-      # one at a time in fresh processes to pin it on the culprit.
-      logging.warning("A video worker process died; retrying %d videos one "
-                      "at a time.", max(1, submitted - done))
-      for index in range(done, max(submitted, done + 1)):
-        done += 1
-        yield _run_isolated(paths[index], settings, context)
 
 
 # ---------------------------------------------------------------------------
@@ -349,7 +218,7 @@ def shard_filename(split: str, index: int, num_shards: int) -> str:
 
 
 def _sequence_example(entry: VideoEntry, label_index: int,
-                      result: _VideoResult, fps: float) -> bytes:
+                      result: EncodedVideo, fps: float) -> bytes:
   example = tf.train.SequenceExample()
   context = example.context.feature
   context[LABEL_KEY].int64_list.value.append(label_index)
@@ -521,7 +390,7 @@ def prepare_records(
   shards = [[entries[j] for j in order[i::num_shards]]
             for i in range(num_shards)]
   names = [shard_filename(split_name, i, num_shards) for i in range(num_shards)]
-  settings = _EncodeSettings(fps=fps, short_side=short_side,
+  settings = EncodeSettings(fps=fps, short_side=short_side,
                              max_frames=max_frames, jpeg_quality=jpeg_quality)
   fingerprint = hashlib.sha256(json.dumps({
       "version": _MANIFEST_VERSION,
@@ -568,7 +437,7 @@ def prepare_records(
   todo_entries = [e for i in todo for e in shards[i]]
   workers = min(num_workers, len(todo_entries))
 
-  results = _encode_all([e.path for e in todo_entries], settings, workers)
+  results = encode_all([e.path for e in todo_entries], settings, workers)
   num_skipped_now = 0
   try:
     with tqdm.tqdm(total=len(todo_entries), desc=f"{split_name} videos",

@@ -47,7 +47,7 @@ from official.projects.movinet.modeling import movinet
 from official.projects.movinet.modeling import movinet_model
 from tf_grw.core.errors import Described
 from tf_grw.core.errors import invalid_value
-from tf_grw.models.pretrained import _copy_variables
+from tf_grw.models.pretrained import copy_variables
 
 __all__ = ["inference_keras_model", "convert_to_2plus1d",
            "whole_clip_function", "stream_function", "SIGNATURE_KEY",
@@ -157,7 +157,7 @@ def _rebuild(model: movinet_model.MovinetClassifier,
       output_states=use_external_states)
   # Same values; '3d_2plus1d' kernels take their '2plus1d' layout as in Model
   # Garden's tools/convert_3d_2plus1d.py.
-  _copy_variables(model.weights, rebuilt.weights)
+  copy_variables(model.weights, rebuilt.weights)
   return rebuilt
 
 

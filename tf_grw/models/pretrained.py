@@ -20,10 +20,16 @@ from tensorflow.core.protobuf import trackable_object_graph_pb2
 
 from tf_grw.core.errors import invalid_value
 
-__all__ = ["PretrainedLoadReport", "load_backbone_checkpoint"]
+__all__ = ["PretrainedLoadReport", "convertible", "copy_variables",
+           "load_backbone_checkpoint"]
 
 
-def _convertible(source: str, target: str) -> bool:
+def convertible(source: str, target: str) -> bool:
+  """Whether weights of conv type `source` load into `target` by conversion.
+
+  >>> convertible("3d_2plus1d", "2plus1d"), convertible("3d", "2plus1d")
+  (True, False)
+  """
   return {source, target} == {"2plus1d", "3d_2plus1d"}
 
 
@@ -51,7 +57,7 @@ def _convert_kernel(value: np.ndarray, shape) -> Optional[np.ndarray]:
   return None
 
 
-def _copy_variables(sources, targets):
+def copy_variables(sources, targets):
   """Copies variable values in order, converting (2+1)D kernel layouts."""
   if len(sources) != len(targets):
     raise RuntimeError(f"Cannot copy weights: {len(sources)} variables vs "

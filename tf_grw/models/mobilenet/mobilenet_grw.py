@@ -58,7 +58,7 @@ from tf_grw.models.mobilenet.mobilenet_stream import DEFAULT_MAX_FRAMES
 from tf_grw.models.mobilenet.mobilenet_stream import MobilenetVideoStream
 from tf_grw.models.mobilenet.mobilenet_stream import stream_max_frames
 from tf_grw.models.mobilenet.mobilenet_stream import stream_states
-from tf_grw.models.pretrained import _copy_variables
+from tf_grw.models.pretrained import copy_variables
 from tf_grw.models.pretrained import load_backbone_checkpoint
 from tf_grw.models.pretrained import PretrainedLoadReport
 from tf_grw.models.temporal_head import TemporalTransformerHead
@@ -346,9 +346,9 @@ class MobilenetVideoClassifier(tf_keras.Model):
       self.check_streamable()
       max_frames = stream_max_frames(max_frames, self.num_frames)
     plain = MobilenetVideoClassifier(**config, name=f"{self.name}_inference")
-    _copy_variables(self.backbone.weights, plain.backbone.weights)
+    copy_variables(self.backbone.weights, plain.backbone.weights)
     head = self.temporal_head or self.classifier
-    _copy_variables(head.weights, (plain.temporal_head or
+    copy_variables(head.weights, (plain.temporal_head or
                                    plain.classifier).weights)
     if not streaming:
       return plain

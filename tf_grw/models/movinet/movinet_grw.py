@@ -21,7 +21,6 @@ import tf_keras
 
 from official.projects.movinet.modeling import movinet
 from official.projects.movinet.modeling import movinet_layers
-from official.projects.movinet.modeling import movinet_model
 from tf_grw.core.errors import invalid_value
 from tf_grw.core.grw_settings import GRWSettings
 from tf_grw.models.grw_endpoints import canonical_entries
@@ -29,17 +28,14 @@ from tf_grw.models.grw_endpoints import grw_settings_of
 from tf_grw.models.grw_endpoints import GRWTapsMixin
 from tf_grw.models.grw_endpoints import pop_grw_settings
 from tf_grw.models.movinet.movinet_recipes import CONV_TYPES
+from tf_grw.models.movinet import movinet_official
 from tf_grw.models.movinet.movinet_recipes import EMBEDDING
 from tf_grw.models.movinet.movinet_recipes import MODEL_IDS
 from tf_grw.models.movinet.movinet_recipes import movinet_recipe
 from tf_grw.models.movinet.movinet_recipes import resolve_endpoints as _resolve_endpoints
 from tf_grw.models.movinet.movinet_recipes import valid_grw_endpoints
 from tf_grw.models.movinet.movinet_stream import MovinetTransformerStream
-from tf_grw.models.pretrained import _convertible
-from tf_grw.models.pretrained import _copy_variables
-from tf_grw.models.pretrained import load_backbone_checkpoint
 from tf_grw.models.pretrained import PretrainedLoadReport
-from tf_grw.models.pretrained import resolve_checkpoint
 from tf_grw.models.temporal_head import head_init_states as _head_init_states
 from tf_grw.models.temporal_head import head_state_specs as _head_state_specs
 from tf_grw.models.temporal_head import TemporalTransformerHead
@@ -466,52 +462,9 @@ class MovinetGRWClassifier(GRWTapsMixin, tf_keras.Model):
     Returns:
       A `tf_keras.Model` (synchronized batch norm off, as for export).
     """
-    conv_type = conv_type or self.conv_type
-    if conv_type not in CONV_TYPES:
-      raise invalid_value("conv_type", f"one of {list(CONV_TYPES)}",
-                          conv_type)
-    if conv_type != self.conv_type and not _convertible(self.conv_type,
-                                                        conv_type):
-      raise invalid_value(
-          "conv_type", f"None or '{self.conv_type}'"
-          + (", '2plus1d' or '3d_2plus1d'" if "2plus1d" in self.conv_type
-             else ""), conv_type)
-    if streaming:
-      self._check_streamable()
-      max_frames = self._stream_max_frames(max_frames)
-    shape = self._input_spec_shape(batch_size, num_frames, image_size)
-    backbone = self._make_backbone(conv_type=conv_type,
-                                   use_external_states=bool(streaming),
-                                   use_sync_bn=False, input_shape=shape)
-    _copy_variables(self.backbone.weights, backbone.weights)
-    spec = tf_keras.layers.InputSpec(shape=shape)
-    if self.head == "movinet":
-      model = movinet_model.MovinetClassifier(
-          backbone, num_classes=self.num_classes,
-          input_specs={"image": spec},
-          activation=self.classifier_activation,
-          dropout_rate=self.dropout_rate,
-          output_states=bool(streaming))
-      _copy_variables(self.classifier_head.weights,
-                      _classifier_head(model).weights)
-      return model
-    if streaming:
-      head = self._make_temporal_head()
-      channels = self.temporal_head.affine.kernel.shape[0]
-      head(tf_keras.Input(shape=(None, channels)))
-      _copy_variables(self.temporal_head.weights, head.weights)
-      return MovinetTransformerStream(backbone, head, max_frames,
-                                      name=f"{self.name}_stream")
-    image = tf_keras.Input(shape=shape[1:], batch_size=batch_size,
-                           name="image")
-    endpoints, _ = backbone({"image": image})
-    features = tf_keras.layers.TimeDistributed(
-        tf_keras.layers.GlobalAveragePooling2D(), name="spatial_mean")(
-            endpoints["head"])
-    head = self._make_temporal_head()
-    logits = head(features)
-    _copy_variables(self.temporal_head.weights, head.weights)
-    return tf_keras.Model(image, logits, name=f"{self.name}_inference")
+    return movinet_official.inference_model(
+        self, streaming=streaming, conv_type=conv_type, batch_size=batch_size,
+        num_frames=num_frames, image_size=image_size, max_frames=max_frames)
 
   # -- pretrained weights ------------------------------------------------------
 
@@ -546,44 +499,9 @@ class MovinetGRWClassifier(GRWTapsMixin, tf_keras.Model):
     Returns:
       A `PretrainedLoadReport`; `str(report)` is a readable summary.
     """
-    path = resolve_checkpoint(checkpoint_path)  # Fails before any build.
-    ck_conv_type = checkpoint_conv_type or self.conv_type
-    if ck_conv_type != self.conv_type and not _convertible(ck_conv_type,
-                                                           self.conv_type):
-      raise invalid_value(
-          "checkpoint_conv_type", f"None or '{self.conv_type}'"
-          + (", '2plus1d' or '3d_2plus1d'" if "2plus1d" in self.conv_type
-             else ""), checkpoint_conv_type)
-    # Load into this model, or into an official model of the checkpoint's
-    # conv type whose weights are then converted into this one.
-    if ck_conv_type == self.conv_type:
-      backbone, head, mirror = self.backbone, self.classifier_head, None
-    else:
-      mirror = self._official_twin(ck_conv_type)
-      backbone, head = mirror.backbone, _classifier_head(mirror)
-    report = load_backbone_checkpoint(
-        backbone, path, strict,
-        f"the MoViNet-{self.model_id.upper()} backbone (causal={self.causal}, "
-        f"conv_type='{ck_conv_type}', se_type='{self.se_type}', "
-        f"use_positional_encoding={self.use_positional_encoding})",
-        head=head if self.head == "movinet" else None,
-        head_note="the Transformer head is not in MoViNet checkpoints",
-        hint="A checkpoint of another conv type needs `checkpoint_conv_type`.",
-        converted_from=ck_conv_type if mirror is not None else "")
-    if mirror is not None:
-      _copy_variables(backbone.weights, self.backbone.weights)
-      if report.head_loaded:
-        _copy_variables(head.weights, self.classifier_head.weights)
-    return report
-
-  def _official_twin(self, conv_type):
-    """An official `MovinetClassifier` of this model's recipe (untrained)."""
-    backbone = self._make_backbone(conv_type=conv_type,
-                                   use_external_states=False,
-                                   use_sync_bn=False)
-    return movinet_model.MovinetClassifier(
-        backbone, num_classes=self.num_classes,
-        activation=self.classifier_activation, dropout_rate=self.dropout_rate)
+    return movinet_official.load_pretrained(
+        self, checkpoint_path, strict=strict,
+        checkpoint_conv_type=checkpoint_conv_type)
 
   # -- serialization -----------------------------------------------------------
 
@@ -685,9 +603,3 @@ def _constructor_args():
   import inspect  # pylint: disable=g-import-not-at-top
   return [p for p in inspect.signature(MovinetGRWClassifier.__init__).parameters
           if p not in ("self", "kwargs")]
-
-
-def _classifier_head(model):
-  """The `ClassifierHead` layer of an official `MovinetClassifier`."""
-  return [l for l in model.layers
-          if isinstance(l, movinet_layers.ClassifierHead)][0]
