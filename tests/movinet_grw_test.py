@@ -25,16 +25,8 @@ FRAMES, SIZE, CLASSES = 4, 32, 3
 PINNED_PARAMS = {
     ("a0", "stream"): 3_765_983,
     ("a1", "stream"): 6_481_560,
-    ("a2", "stream"): 7_366_050,
-    ("a3", "stream"): 11_043_146,
-    ("a4", "stream"): 18_228_326,
     ("a5", "stream"): 31_636_734,
     ("a0", "base"): 3_126_071,
-    ("a1", "base"): 4_717_912,
-    ("a2", "base"): 5_280_922,
-    ("a3", "base"): 7_443_289,
-    ("a4", "base"): 11_422_727,
-    ("a5", "base"): 18_763_355,
 }
 
 
@@ -588,37 +580,65 @@ def test_transformer_stream_frame_by_frame_equals_clip(transformer_a0):
 
 
 @pytest.mark.slow
-def test_transformer_stream_headline_example():
-  """README's example: compile, fit, stream; stream == clip."""
-  model = build_movinet_grw("a0", num_classes=CLASSES, stream=True,
+@pytest.mark.slow
+def test_readme_five_lines_fit_lowers_loss_logs_grw_and_stream():
+  """README's five lines: compile, fit (loss falls, GRW logged), export.
+
+  One A0 training trace serves both claims: fitting lowers the loss with
+  the GRW terms in it, and the trained model streams frame by frame to its
+  whole-clip logits. (`tests/fit_test.py` runs fit under a 2-replica
+  MirroredStrategy through launch/fit.py.)
+  """
+  tf_keras.utils.set_random_seed(11)  # Fixed thresholds below: fixed weights.
+  model = build_movinet_grw("a0", num_classes=2, stream=True,
                             grw_endpoints=["block4", "embedding"],
                             head="transformer", window=4, embed_dim=16,
-                            transformer_heads=2)
+                            transformer_heads=2, dropout_rate=0.0,
+                            stochastic_depth_drop_rate=0.0)
   _set_rezero(model, 0.3)
   model.compile(
-      optimizer=tf_keras.optimizers.SGD(0.01),
-      loss=tf_keras.losses.SparseCategoricalCrossentropy(from_logits=True))
-  clips = _video(batch=4, seed=11)
-  model.fit(clips, np.array([0, 1, 2, 0]), batch_size=2, epochs=1, verbose=0)
+      "adam", tf_keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+  x = _video(batch=8, seed=9)
+  y = (np.arange(8) % 2).astype("int32")
+  x[y == 1] = np.clip(x[y == 1] + 0.4, 0, 1)
+  # One full batch per epoch; epochs cost ~0.3 s after the first (tracing).
+  history = model.fit(x, y, batch_size=8, epochs=30, verbose=0).history
+  assert {"loss", "grw_loss", "grw_loss_block4_layer3",
+          "grw_loss_embedding"} <= set(history)
+  # Training can drive a window to an exactly ordered 0.0 (float32); the
+  # untrained first epoch cannot be there.
+  assert history["grw_loss"][0] > 0
+  assert all(v >= 0 for v in history["grw_loss"])
+  # The GRW losses are in the optimized loss: loss = CE + 0.1 * grw_loss.
+  assert history["loss"][0] > 0.1 * history["grw_loss"][0] * 0.9
+  # The GRW term dominates this loss and is noisy step to step: compare ends.
+  assert np.mean(history["loss"][-3:]) < 0.5 * np.mean(history["loss"][:3])
+  assert np.mean(history["grw_loss"][-3:]) < np.mean(history["grw_loss"][:3])
+  plain = model.inference_model(streaming=False)
+  assert not plain.losses
+  clip = x[1:2]
+  expected = model(clip, training=False).numpy()
+  np.testing.assert_allclose(plain(clip), expected, atol=1e-5)
   stream = model.inference_model(streaming=True)
-  clip = clips[:1]
   states = model.init_states([1, 1, SIZE, SIZE, 3])
   for t in range(clip.shape[1]):
     logits, states = stream({**states, "image": clip[:, t:t + 1]})
-  np.testing.assert_allclose(logits, model(clip, training=False), atol=1e-4)
+  np.testing.assert_allclose(logits, expected, atol=1e-5)
 
 
 # -- all model sizes -----------------------------------------------------------
 
 
 @pytest.mark.parametrize("model_id,recipe", [
-    ("a0", "stream"), ("a1", "stream"), ("a2", "stream"),
-    pytest.param("a3", "stream", marks=pytest.mark.slow),
-    pytest.param("a4", "stream", marks=pytest.mark.slow),
+    ("a0", "stream"), ("a1", "stream"),
     pytest.param("a5", "stream", marks=pytest.mark.slow),
-    pytest.param("a3", "base", marks=pytest.mark.slow),
 ])
 def test_model_ids_build_with_official_parameter_count(model_id, recipe):
+  # The smallest ids, the largest one, and the base recipe in
+  # test_load_pretrained_wrong_recipe_is_strict (A0). A2-A4 differ from these only
+  # in Model Garden's own block specs, and each build costs 40-55 s (A2-A4
+  # and A3 base all passed, 2026-12-03; the counts were 7,366,050,
+  # 11,043,146, 18,228,326 stream and 7,443,289 base).
   # alpha > 0: with one window the order term alone may saturate at 0.
   model = build_movinet_grw(model_id, num_classes=600,
                             stream=recipe == "stream",
@@ -654,35 +674,3 @@ def test_3d_2plus1d_training_converts_to_2plus1d(official_checkpoint):
     logits, states = inference({**states, "image": x[:, t:t + 1]})
   np.testing.assert_allclose(logits, ours, atol=1e-5)
 
-
-# -- Keras fit under MirroredStrategy ------------------------------------------
-
-
-@pytest.mark.slow
-def test_fit_lowers_loss_and_logs_grw():
-  # One replica: `tests/fit_test.py` runs an A0 under a 2-replica
-  # MirroredStrategy through launch/fit.py.
-  tf_keras.utils.set_random_seed(11)  # Fixed thresholds below: fixed weights.
-  model = build_movinet_grw(
-      "a0", num_classes=2, grw_endpoints=["block1"], window=4,
-      dropout_rate=0.0, stochastic_depth_drop_rate=0.0, use_sync_bn=False)
-  model.compile(
-      optimizer=tf_keras.optimizers.Adam(1e-3),
-      loss=tf_keras.losses.SparseCategoricalCrossentropy(from_logits=True),
-      metrics=["accuracy"])
-  x = _video(batch=8, seed=9)
-  y = (np.arange(8) % 2).astype("int32")
-  x[y == 1] = np.clip(x[y == 1] + 0.4, 0, 1)
-  # One full batch per epoch; epochs cost ~0.3 s after the first (tracing).
-  history = model.fit(x, y, batch_size=8, epochs=30, verbose=0).history
-  assert {"loss", "accuracy", "grw_loss", "grw_loss_block1_layer2"} <= set(
-      history)
-  # Training can drive a window to an exactly ordered 0.0 (float32); the
-  # untrained first epoch cannot be there.
-  assert history["grw_loss"][0] > 0
-  assert all(v >= 0 for v in history["grw_loss"])
-  # The GRW losses are in the optimized loss: loss = CE + 0.1 * grw_loss.
-  assert history["loss"][0] > 0.1 * history["grw_loss"][0] * 0.9
-  # The GRW term dominates this loss and is noisy step to step: compare ends.
-  assert np.mean(history["loss"][-3:]) < 0.5 * np.mean(history["loss"][:3])
-  assert np.mean(history["grw_loss"][-3:]) < np.mean(history["grw_loss"][:3])

@@ -87,6 +87,12 @@ class ArmConfig:
 class WarmupCosine(tf_keras.optimizers.schedules.LearningRateSchedule):
   """Linear warm-up to `peak`, then cosine decay to 0 at `total_steps`.
 
+  Not Model Garden's `LinearWarmup(CosineDecay)` that the experiments in
+  `tf_grw.modelgarden.experiments` build from their YAML: this warm-up
+  starts at `peak / warmup_steps` (not 0) and the cosine spans only the
+  steps after it. Every figure of the demo and of the GRW study
+  (docs/grw_study.md) was measured with this schedule, so it stays as it is.
+
   >>> schedule = WarmupCosine(peak=1.0, warmup_steps=2, total_steps=6)
   >>> [round(float(schedule(step)), 3) for step in range(7)]
   [0.5, 1.0, 1.0, 0.854, 0.5, 0.146, 0.0]
