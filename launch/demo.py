@@ -47,6 +47,8 @@ from absl import flags
 import numpy as np
 
 FLAGS = flags.FLAGS
+# Test clips profiled per arm (first seed) by `tf_grw.analysis.diagnose`.
+PROFILE_CLIPS = 64
 flags.DEFINE_bool("quick", False, "Short run: 2 seeds instead of 3.")
 flags.DEFINE_integer("seed", 100, "First model seed; arms use seeds "
                      "seed..seed+n-1 (100..: the study's confirmation seeds).")
@@ -130,6 +132,14 @@ def _run_job(job):
                                                         job["probe"])
     outcome["order_check"] = comparison.order_check(
         model, test[0][:100], job["probe"], job["window"])
+    from tf_grw.analysis import diagnosis  # pylint: disable=g-import-not-at-top
+    count = min(PROFILE_CLIPS, len(test[0]))
+    begun = time.time()
+    outcome["profile"] = diagnosis.diagnose(
+        model, test[0][:count],
+        labels=test[1][:count] if count >= 4 else None)
+    log(f"Profiled every endpoint of {arm.name} (seed {seed}) on {count} "
+        f"test clips in {time.time() - begun:.1f} s")
   if job["export_path"]:
     from tf_grw import export  # pylint: disable=g-import-not-at-top
     log(f"Exporting {arm.name} (seed {seed}) to streaming TFLite...")
@@ -181,6 +191,26 @@ def _load_data(output_dir, num_train, num_test, log):
       f"{FLAGS.data_seed}, noise {FLAGS.noise:g}, jitter {FLAGS.jitter:g}; "
       f"cached under {os.path.join(output_dir, 'data')})")
   return splits[0], splits[1]
+
+
+def _profile_row(rows, probe):
+  """The profile row of a probe name ("block4" means its last layer)."""
+  names = [r["endpoint"] for r in rows]
+  matches = [n for n in names if n == probe] or [
+      n for n in names if n.startswith(probe + "_layer")]
+  return rows[names.index(matches[-1])] if matches else None
+
+
+def _write_profiles(path, profiles, probes):
+  """Both arms' smoothness profiles as Markdown tables, one after the other."""
+  lines = ["# Smoothness profile of each arm (`tf_grw.analysis.diagnose`)", ""]
+  for name, profile in profiles.items():
+    lines += [f"## {name} (GRW probe endpoint '{probes[name]}'; "
+              f"{profile.num_clips} test clips, window {profile.window})", "",
+              profile.to_markdown(), ""]
+  with open(path, "w", encoding="utf-8") as f:
+    f.write("\n".join(lines))
+  return path
 
 
 def _write_results(out, results, started):
@@ -293,6 +323,7 @@ def main(argv):
   outcomes = {(job["arm"].name, job["seed"]): outcome for job, outcome in
               zip(jobs, _run_jobs(jobs, workers))}
   curves, embeddings, outputs, export_errors = {}, {}, {}, []
+  profiles = {}
   for arm in arms:
     histories = [outcomes[(arm.name, seed)]["history"] for seed in seeds]
     accuracies = [history[-1]["test_accuracy"] for history in histories]
@@ -301,6 +332,8 @@ def main(argv):
     first = outcomes[(arm.name, FLAGS.seed)]
     embeddings[arm.name] = (first["embeddings"], test[1])
     results.setdefault("order_check", {})[arm.name] = first["order_check"]
+    profiles[arm.name] = first["profile"]
+    results.setdefault("profile", {})[arm.name] = first["profile"].rows
     results[arm.name] = {"test_accuracy": accuracies,
                          **comparison.summarize(accuracies),
                          "history": histories}
@@ -322,8 +355,10 @@ def main(argv):
   curve_path = trajectories.plot_training_curves(
       curves, os.path.join(out, "training_curves.png"),
       keys=("loss", "grw_loss", "test_accuracy"))
+  profile_path = _write_profiles(os.path.join(out, "profile.md"), profiles,
+                                 probes)
   outputs.update(trajectories=traj_path, training_curves=curve_path,
-                 log=os.path.join(out, "demo.log"))
+                 profile=profile_path, log=os.path.join(out, "demo.log"))
   results["outputs"] = outputs
   _write_results(out, results, started)  # The table survives a failed export.
   if export_errors:
@@ -357,6 +392,14 @@ def main(argv):
         f"{s['accel_to_velocity']:.2f}, "
         f"straightness {s['straightness']:.2f}; order loss ordered "
         f"{o['ordered']:.2f} vs shuffled frames {o['shuffled']:.2f}")
+    row = _profile_row(results["profile"][arm.name], probes[arm.name])
+    if row is not None:
+      log(f"  {arm.name:<18} profile at '{row['endpoint']}': accel/vel "
+          f"{row['accel_to_velocity']:.2f}, clock share "
+          f"{row['clock_share']:.2f}, order gap (shuffled / ordered) "
+          f"{row['order_gap']:.2f}"
+          + ("" if row["probe_accuracy"] is None else
+             f", probe top-1 {row['probe_accuracy']:.2f}"))
   _write_results(out, results, started)
   log(f"Outputs in {out}: results.json, "
       + ", ".join(os.path.basename(p) for p in outputs.values()))

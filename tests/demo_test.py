@@ -36,7 +36,7 @@ def test_tiny_mobilenet_demo_end_to_end(tmp_path):
   check = results["tflite_mobilenet_grw"]
   assert check["top1_agreement"] == 1.0 and check["max_abs_diff"] < 1e-3
   for name in ("trajectories.png", "training_curves.png", "demo.log",
-               "grw_mobilenetv3s_stream.tflite"):
+               "profile.md", "grw_mobilenetv3s_stream.tflite"):
     assert (tmp_path / name).exists(), name
 
 
@@ -77,6 +77,12 @@ def test_tiny_movinet_demo_with_regime_flags(tmp_path):
     assert set(order) == {"ordered", "shuffled"}
     assert all(np.isfinite(v) and v >= 0 for v in order.values()), order
     assert np.isfinite(results["smoothness"][arm]["accel_to_velocity"])
+    # The diagnostic's profile of every endpoint, with the probe's row.
+    names = [row["endpoint"] for row in results["profile"][arm]]
+    assert names[0] == "stem" and names[-1] == "embedding"
+    assert "block4_layer3" in names
+  assert "profile at 'block4_layer3'" in result.stdout
+  assert (tmp_path / "profile.md").exists()
 
 
 def test_bad_workers_is_refused(tmp_path):
