@@ -137,7 +137,7 @@ def _per_frame(tensor, batch: int, frames: int) -> np.ndarray:
   return x.reshape(batch, frames, -1, x.shape[-1]).mean(axis=2)
 
 
-def _movinet_features(model, names):
+def _movinet_features(model):
   """All (or the named) per-frame endpoints of a MoViNet, in depth order."""
   def features(x):
     endpoints, _ = model.backbone({"image": x}, training=False)
@@ -195,7 +195,7 @@ def _feature_function(model, names) -> Callable[[tf.Tensor], Dict]:
     return _mobilenet_features(model)
   if hasattr(model, "backbone") and hasattr(model.backbone,
                                             "initial_state_specs"):
-    return _movinet_features(model, names)
+    return _movinet_features(model)
   if isinstance(model, tf_keras.Model) and model.inputs:
     return _keras_features(model, names)
   raise invalid_value(
