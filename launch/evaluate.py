@@ -45,20 +45,24 @@ def define_flags():
   from official.common import flags as tfm_flags  # pylint: disable=g-import-not-at-top
   if "experiment" not in FLAGS:
     tfm_flags.define_flags()
-  if "checkpoint" in FLAGS:
-    return
-  flags.DEFINE_string("checkpoint", None, "Checkpoint prefix or folder "
-                      "(default: the newest in --model_dir).")
-  flags.DEFINE_bool("streaming", False, "Frame-by-frame streaming evaluation "
-                    "(causal stream models with the MoViNet head).")
-  flags.DEFINE_integer("frames_per_step", 1, "Frames per streaming call.")
-  flags.DEFINE_bool("ema", False, "Evaluate the EMA weights of the "
-                    "checkpoint's optimizer.")
-  flags.DEFINE_integer("steps", None, "At most this many batches.")
-  flags.DEFINE_string("label_map", None, "label_map.json of the records "
-                      "(class names in the report).")
-  flags.DEFINE_string("output_json", None, "Where to write the report "
-                      "(default: <model_dir>/eval_<clip|stream>.json).")
+  # Each flag unless another launcher in this process (launch/diagnose.py
+  # shares `checkpoint`, `ema` and `streaming`) defined it.
+  for define, name, default, text in (
+      (flags.DEFINE_string, "checkpoint", None, "Checkpoint prefix or "
+       "folder (default: the newest in --model_dir)."),
+      (flags.DEFINE_bool, "streaming", False, "Frame-by-frame streaming "
+       "evaluation (causal stream models with the MoViNet head)."),
+      (flags.DEFINE_integer, "frames_per_step", 1, "Frames per streaming "
+       "call."),
+      (flags.DEFINE_bool, "ema", False, "Evaluate the EMA weights of the "
+       "checkpoint's optimizer."),
+      (flags.DEFINE_integer, "steps", None, "At most this many batches."),
+      (flags.DEFINE_string, "label_map", None, "label_map.json of the "
+       "records (class names in the report)."),
+      (flags.DEFINE_string, "output_json", None, "Where to write the report "
+       "(default: <model_dir>/eval_<clip|stream>.json).")):
+    if name not in FLAGS:
+      define(name, default, text)
 
 
 def restore(task, model, checkpoint_path, params, ema=False):

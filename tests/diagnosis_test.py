@@ -14,8 +14,10 @@ import pytest
 import tensorflow as tf
 import tf_keras
 
+from matplotlib.image import imread as plt_imread
 from tf_grw.analysis.diagnosis import COLUMNS
 from tf_grw.analysis.diagnosis import diagnose
+from tf_grw.analysis.diagnosis import SmoothnessProfile
 
 N, T, SIZE = 48, 8, 4
 
@@ -140,6 +142,17 @@ def test_movinet_profile_every_endpoint_in_depth_order():
   assert by_name["embedding"]["channels"] == 8
   for row in profile.rows:
     assert all(np.isfinite(row[c]) for c in COLUMNS[2:8]), row
+  # Run frame by frame with states (the official stream model), the
+  # backbone's profile equals the whole clip's.
+  with pytest.raises(ValueError, match=_error("streaming")):
+    diagnose(model, clips, streaming=True)  # No external states.
+  stream = model.inference_model(streaming=True, max_frames=4, num_frames=1)
+  streamed = diagnose(stream, clips, streaming=True)
+  assert [r["endpoint"] for r in streamed.rows] == names[:-1]
+  for row in streamed.rows:
+    for column in COLUMNS[1:8]:
+      np.testing.assert_allclose(row[column], by_name[row["endpoint"]][column],
+                                 rtol=1e-4, err_msg=row["endpoint"])
 
 
 def test_mobilenet_profile_every_block_then_the_embedding():
@@ -156,3 +169,42 @@ def test_mobilenet_profile_every_block_then_the_embedding():
   everything = diagnose(model, clips).rows
   assert [r["endpoint"] for r in everything] == (
       list(model.chain.spatial) + ["embedding"])
+
+
+def _profile(rows):
+  keys = dict(channels=4, straightness=0.5, order_loss=1.0,
+              shuffled_order_loss=2.0, order_gap=2.0, probe_accuracy=None)
+  return SmoothnessProfile(
+      rows=[dict(keys, endpoint=e, accel_to_velocity=a, clock_share=c)
+            for e, a, c in rows], num_clips=4, num_frames=8, window=8)
+
+
+def test_recommend_the_deepest_content_endpoint_if_rough():
+  rough = _profile([("stem", 2.2, 0.01), ("block4_layer3", 2.5, 0.05),
+                    ("clocky", 2.4, 0.9), ("head", 2.5, 0.05),
+                    ("embedding", 2.5, 0.06)])
+  advice = rough.recommend()
+  assert (advice["endpoint"], advice["recommended"], advice["window"]) == (
+      "block4_layer3", True, 8)
+  assert "clock share 0.050" in advice["reason"]
+  # Smooth there: nothing recommended, and it says why.
+  smooth = _profile([("stem", 2.2, 0.01), ("block4_layer3", 0.9, 0.02)])
+  advice = smooth.recommend()
+  assert advice["endpoint"] == "block4_layer3" and not advice["recommended"]
+  assert "already smooth" in advice["reason"]
+  # Every endpoint a clock: none.
+  assert _profile([("a", 2.0, 0.5)]).recommend()["endpoint"] is None
+  # The thresholds are arguments.
+  assert smooth.recommend(min_accel_to_velocity=0.5)["recommended"]
+
+
+def test_plot_writes_both_panels(tmp_path):
+  clips = _clips()
+  profile = diagnose(_toy_model(), clips, endpoints=["content", "clock"],
+                     labels=np.arange(N) % 3)
+  assert profile.features["content"].shape == (N, T, 3)
+  path = profile.plot(str(tmp_path / "profile.png"))
+  image = plt_imread(path)
+  assert image.shape[1] > 2 * image.shape[0] * 0.9  # Two panels side by side.
+  with pytest.raises(ValueError, match=_error("endpoint")):
+    profile.plot(str(tmp_path / "x.png"), endpoint="pooled")

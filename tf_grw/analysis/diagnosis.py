@@ -49,6 +49,9 @@ content):
   [0.01, 1.0]
   >>> [row["order_gap"] > 2 for row in profile.rows]
   [True, False]
+  >>> advice = profile.recommend()  # The clock is skipped; content is smooth.
+  >>> advice["endpoint"], advice["recommended"]
+  ('content', False)
 """
 
 import csv
@@ -61,7 +64,9 @@ import numpy as np
 import tensorflow as tf
 import tf_keras
 
+from tf_grw.analysis.trajectories import _pyplot
 from tf_grw.analysis.trajectories import clock_share
+from tf_grw.analysis.trajectories import pca_project
 from tf_grw.analysis.trajectories import smoothness_stats
 from tf_grw.core.errors import Described
 from tf_grw.core.errors import invalid_value
@@ -98,6 +103,113 @@ class SmoothnessProfile:
   num_clips: int
   num_frames: int
   window: int
+  # Per-frame features [N, T, C] of each endpoint (for `plot`), and labels.
+  features: Dict[str, np.ndarray] = dataclasses.field(
+      default_factory=dict, repr=False)
+  labels: Optional[np.ndarray] = dataclasses.field(default=None, repr=False)
+
+  def recommend(self, exclude: Sequence[str] = ("head", EMBEDDING),
+                max_clock_share: float = 0.2,
+                min_accel_to_velocity: float = 1.5) -> Dict[str, Any]:
+    """Where GRW should go: the rule, measured on the demo's two arms.
+
+    The rule: take the deepest endpoint not in `exclude` whose clock share
+    is below `max_clock_share` (deeper endpoints that mostly encode the
+    frame index are skipped: an order loss there would be met by a clock).
+    If its acceleration-to-velocity ratio is at least
+    `min_accel_to_velocity` (rougher than a smooth path), recommend GRW
+    there, with the window the clip length allows (at most 16); otherwise
+    it is already smooth and GRW there would add little.
+
+    Why these defaults: on the airplanes study, GRW on MoViNet-A0's last
+    stage (`block4`) gained +5.4 points (pooled over 20 confirmation
+    seeds) while the head's embedding lost 6.7 (docs/grw_study.md); `head`
+    was not measured, so neither is proposed. Every endpoint of the demo's
+    baseline had a clock share of 0.004-0.062 and an acceleration ratio of
+    2.26-2.64; the GRW-trained `block4` had 0.89 (docs/diagnosis.md). The
+    thresholds sit between those, calibrated on this one dataset.
+
+    Returns:
+      A dict: `endpoint` (None when no endpoint qualifies), `window`,
+      `recommended` (bool) and `reason` (one sentence).
+    """
+    candidates = [r for r in self.rows if r["endpoint"] not in exclude
+                  and r["clock_share"] < max_clock_share]
+    if not candidates:
+      return dict(endpoint=None, window=self.window, recommended=False,
+                  reason=f"no endpoint outside {list(exclude)} has a clock "
+                  f"share below {max_clock_share}")
+    row = candidates[-1]
+    name, accel = row["endpoint"], row["accel_to_velocity"]
+    if accel >= min_accel_to_velocity:
+      return dict(endpoint=name, window=self.window, recommended=True,
+                  reason=f"'{name}' is the deepest endpoint not bound to the "
+                  f"frame index (clock share {row['clock_share']:.3f}); its "
+                  f"trajectories are rough (accel/vel {accel:.2f} >= "
+                  f"{min_accel_to_velocity}): GRW with window {self.window}")
+    return dict(endpoint=name, window=self.window, recommended=False,
+                reason=f"'{name}' is already smooth (accel/vel {accel:.2f} "
+                f"< {min_accel_to_velocity}; order gap "
+                f"{row['order_gap']:.1f}): GRW there would add little")
+
+  def plot(self, path: str, endpoint: Optional[str] = None,
+           max_clips: int = 40) -> str:
+    """Writes a two-panel figure: the metrics over depth, PCA trajectories.
+
+    Args:
+      path: the image path (PNG).
+      endpoint: the endpoint of the trajectory panel; default the
+        recommended one (else the last row).
+      max_clips: clips drawn in the trajectory panel.
+
+    Returns:
+      `path`.
+    """
+    names = [r["endpoint"] for r in self.rows]
+    if endpoint is None:
+      endpoint = self.recommend()["endpoint"] or names[-1]
+    if endpoint not in self.features:
+      raise invalid_value("endpoint", f"a profiled endpoint with features "
+                          f"(one of {list(self.features)})", endpoint)
+    plt = _pyplot()
+    fig, (depth, paths) = plt.subplots(1, 2, figsize=(12, 4.6))
+    x = np.arange(len(names))
+    for key, style in (("accel_to_velocity", "o-"), ("straightness", "s-"),
+                       ("clock_share", "^-")):
+      depth.plot(x, [r[key] for r in self.rows], style, label=key,
+                 markersize=4)
+    gap = depth.twinx()
+    gap.semilogy(x, [r["order_gap"] for r in self.rows], "d--", color="k",
+                 label="order_gap (right, log)", markersize=4)
+    depth.axvline(names.index(endpoint), color="grey", alpha=0.4, lw=6)
+    depth.set_xticks(x)
+    depth.set_xticklabels(names, rotation=70, fontsize=7)
+    depth.set_title(f"metrics over depth ({self.num_clips} clips, "
+                    f"{self.num_frames} frames, window {self.window})",
+                    fontsize=10)
+    handles = (depth.get_legend_handles_labels()[0] +
+               gap.get_legend_handles_labels()[0])
+    depth.legend(handles, [h.get_label() for h in handles], fontsize=7)
+    z = self.features[endpoint][:max_clips]
+    projected, ratio = pca_project(z, 2)
+    colors = plt.get_cmap("tab10")
+    labels = (np.zeros(len(z), np.int64) if self.labels is None
+              else np.asarray(self.labels)[:max_clips])
+    for clip, label in zip(projected, labels):
+      paths.plot(clip[:, 0], clip[:, 1], "-", color=colors(int(label) % 10),
+                 alpha=0.55, lw=1.0)
+      paths.plot(clip[0, 0], clip[0, 1], "o", color=colors(int(label) % 10),
+                 markersize=2.5)
+    row = self.rows[names.index(endpoint)]
+    paths.set_title(f"'{endpoint}': accel/vel "
+                    f"{row['accel_to_velocity']:.2f}, order gap "
+                    f"{row['order_gap']:.1f} (o = first frame)", fontsize=10)
+    paths.set_xlabel(f"PC1 ({ratio[0]:.0%} var)")
+    paths.set_ylabel(f"PC2 ({ratio[1]:.0%} var)")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
 
   def to_markdown(self) -> str:
     """The rows as a Markdown table (3 decimals; `-` for no value)."""
@@ -141,11 +253,38 @@ def _movinet_features(model):
   """All (or the named) per-frame endpoints of a MoViNet, in depth order."""
   def features(x):
     endpoints, _ = model.backbone({"image": x}, training=False)
-    out = {k: v for k, v in endpoints.items() if v.shape.rank == 5}
+    # The MoViNet head's `head` endpoint is pooled over time: not per frame.
+    out = {k: v for k, v in endpoints.items()
+           if v.shape.rank == 5 and v.shape[1] == x.shape[1]}
     if getattr(model, "temporal_head", None) is not None:
       pooled = tf.reduce_mean(endpoints["head"], axis=[2, 3])
       out[EMBEDDING] = model.temporal_head.embed(pooled)
     return out
+  return features
+
+
+def _movinet_stream_features(model):
+  """The backbone's per-frame endpoints, run one frame at a time."""
+  if not getattr(model.backbone, "use_external_states", False):
+    raise invalid_value("streaming", "False for a MoViNet whose backbone "
+                        "takes no states (use `model.inference_model("
+                        "streaming=True)`)", True)
+
+  # With the MoViNet head, `head` is pooled over time (a running mean when
+  # streamed): the whole-clip profile leaves it out, so does this one.
+  # (Model Garden's `Head` config does not say; its pooling layer does.)
+  pooled = any(type(m).__name__ == "GlobalAveragePool3D"
+               for m in model.backbone.get_layer("head").submodules)
+
+  def features(x):
+    states = model.backbone.init_states(tf.shape(x))
+    steps = []
+    for t in range(x.shape[1]):
+      endpoints, states = model.backbone(
+          {"image": x[:, t:t + 1], **states}, training=False)
+      steps.append({k: v for k, v in endpoints.items()
+                    if v.shape.rank == 5 and not (pooled and k == "head")})
+    return {k: tf.concat([s[k] for s in steps], axis=1) for k in steps[0]}
   return features
 
 
@@ -190,11 +329,18 @@ def _is_per_frame(output, frames) -> bool:
           frames is not None and output.shape[1] == frames)
 
 
-def _feature_function(model, names) -> Callable[[tf.Tensor], Dict]:
+def _feature_function(model, names, streaming=False
+                      ) -> Callable[[tf.Tensor], Dict]:
+  movinet = hasattr(model, "backbone") and hasattr(model.backbone,
+                                                   "initial_state_specs")
+  if streaming:
+    if not movinet:
+      raise invalid_value("streaming", "False for a model that is not a "
+                          "MoViNet (per-frame models have no state)", True)
+    return _movinet_stream_features(model)
   if isinstance(model, MobilenetVideoClassifier):
     return _mobilenet_features(model)
-  if hasattr(model, "backbone") and hasattr(model.backbone,
-                                            "initial_state_specs"):
+  if movinet:
     return _movinet_features(model)
   if isinstance(model, tf_keras.Model) and model.inputs:
     return _keras_features(model, names)
@@ -252,7 +398,9 @@ def diagnose(model,
              labels=None,
              window: Optional[int] = None,
              batch_size: int = 16,
-             seed: int = 0) -> SmoothnessProfile:
+             seed: int = 0,
+             streaming: bool = False,
+             verbose: int = 0) -> SmoothnessProfile:
   """Profiles the temporal smoothness of a video model, endpoint by endpoint.
 
   Args:
@@ -268,9 +416,15 @@ def diagnose(model,
     window: the GRW window for the order loss; default T (at most 16).
     batch_size: clips per forward pass.
     seed: the frame shuffle of `shuffled_order_loss`.
+    streaming: MoViNet stream models only: run the backbone one frame at a
+      time, carrying its states (the way a phone runs it). For a causal
+      model this equals the whole-clip profile; the Transformer head's
+      `embedding` is not profiled in this mode.
+    verbose: 1 shows a progress bar over the clips (both passes).
 
   Returns:
-    A `SmoothnessProfile` (`.rows`, `.to_markdown()`, `.to_csv()`).
+    A `SmoothnessProfile` (`.rows`, `.to_markdown()`, `.to_csv()`,
+    `.recommend()`, `.plot(path)`).
   """
   x = _check_clips(clips)
   num_clips, frames = x.shape[:2]
@@ -293,11 +447,14 @@ def diagnose(model,
       isinstance(n, str) for n in names)):
     raise invalid_value("endpoints", '"all" or a non-empty list of names',
                         endpoints)
-  features = _feature_function(model, names)
+  features = _feature_function(model, names, streaming)
   rng = np.random.default_rng(seed)
   shuffled = x.copy()
   for clip in shuffled:
     clip[1:] = clip[1 + rng.permutation(frames - 1)]
+
+  progress = tf_keras.utils.Progbar(2 * num_clips, unit_name="clip",
+                                    verbose=1 if verbose else 0)
 
   def collect(videos):
     parts: Dict[str, List[np.ndarray]] = {}
@@ -306,6 +463,7 @@ def diagnose(model,
       for name, value in features(tf.constant(batch)).items():
         parts.setdefault(name, []).append(
             _per_frame(value, len(batch), frames))
+      progress.add(len(batch))
     return {name: np.concatenate(v) for name, v in parts.items()}
 
   ordered, mixed = collect(x), collect(shuffled)
@@ -327,5 +485,8 @@ def diagnose(model,
         order_loss=loss, shuffled_order_loss=shuffled_loss,
         order_gap=shuffled_loss / max(loss, 1e-12),
         probe_accuracy=None if labels is None else _probe_accuracy(z, labels)))
-  return SmoothnessProfile(rows=rows, num_clips=int(num_clips),
-                           num_frames=int(frames), window=int(window))
+  return SmoothnessProfile(
+      rows=rows, num_clips=int(num_clips), num_frames=int(frames),
+      window=int(window),
+      features={n: z.astype(np.float32) for n, z in ordered.items()},
+      labels=labels)
