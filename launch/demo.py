@@ -202,15 +202,28 @@ def _profile_row(rows, probe):
 
 
 def _write_profiles(path, profiles, probes):
-  """Both arms' smoothness profiles as Markdown tables, one after the other."""
+  """Both arms' smoothness profiles: Markdown tables and recommendations,
+  and one figure per arm (`profile_<arm>.png`, trajectories at the probe).
+
+  Returns:
+    `{"profile": path, "profile_<arm>": figure path, ...}`.
+  """
   lines = ["# Smoothness profile of each arm (`tf_grw.analysis.diagnose`)", ""]
+  written = {"profile": path}
   for name, profile in profiles.items():
+    row = _profile_row(profile.rows, probes[name])
+    figure = os.path.join(os.path.dirname(path), f"profile_{name}.png")
+    written[f"profile_{name}"] = profile.plot(
+        figure, endpoint=row["endpoint"] if row else None)
     lines += [f"## {name} (GRW probe endpoint '{probes[name]}'; "
               f"{profile.num_clips} test clips, window {profile.window})", "",
-              profile.to_markdown(), ""]
+              profile.to_markdown(), "",
+              f"Recommendation (`recommend()`): "
+              f"{profile.recommend()['reason']}", "",
+              f"![{name}]({os.path.basename(figure)})", ""]
   with open(path, "w", encoding="utf-8") as f:
     f.write("\n".join(lines))
-  return path
+  return written
 
 
 def _write_results(out, results, started):
@@ -355,10 +368,10 @@ def main(argv):
   curve_path = trajectories.plot_training_curves(
       curves, os.path.join(out, "training_curves.png"),
       keys=("loss", "grw_loss", "test_accuracy"))
-  profile_path = _write_profiles(os.path.join(out, "profile.md"), profiles,
-                                 probes)
+  outputs.update(_write_profiles(os.path.join(out, "profile.md"), profiles,
+                                 probes))
   outputs.update(trajectories=traj_path, training_curves=curve_path,
-                 profile=profile_path, log=os.path.join(out, "demo.log"))
+                 log=os.path.join(out, "demo.log"))
   results["outputs"] = outputs
   _write_results(out, results, started)  # The table survives a failed export.
   if export_errors:
@@ -392,6 +405,8 @@ def main(argv):
         f"{s['accel_to_velocity']:.2f}, "
         f"straightness {s['straightness']:.2f}; order loss ordered "
         f"{o['ordered']:.2f} vs shuffled frames {o['shuffled']:.2f}")
+    log(f"  {arm.name:<18} recommendation: "
+        f"{profiles[arm.name].recommend()['reason']}")
     row = _profile_row(results["profile"][arm.name], probes[arm.name])
     if row is not None:
       log(f"  {arm.name:<18} profile at '{row['endpoint']}': accel/vel "

@@ -13,9 +13,10 @@ or launch/fit.py's `final/`, as launch/evaluate.py does), runs
 * `recommendation.json`: where GRW should go by the documented rule
   (`SmoothnessProfile.recommend`), also printed.
 
---data=validation reads the experiment's validation data through Model
+--data=records reads the experiment's validation data through Model
 Garden's input pipeline (`task.build_inputs`); --data=airplanes renders
-the built-in airplanes test clips at the experiment's frame count and size.
+the built-in airplanes test clips (--seed, as launch/fit.py) at the
+experiment's frame count and size.
 --streaming (causal MoViNets) runs the official stream model frame by frame.
 
 Reference: Goldman, Giryes, Satyanarayanan, "Smooth Regularization for
@@ -62,8 +63,8 @@ def define_flags():
       (flags.DEFINE_bool, "streaming", False, "Run the official stream "
        "model frame by frame (causal MoViNets)."),
       (flags.DEFINE_integer, "clips", 64, "Clips to profile (at least 4)."),
-      (flags.DEFINE_integer, "airplanes_seed", 1, "Data seed of "
-       "--data=airplanes (the demo's default)."),
+      (flags.DEFINE_integer, "seed", 0, "Seed of the airplane arrays "
+       "(--data=airplanes; launch/fit.py's default)."),
       (flags.DEFINE_list, "endpoints", ["all"], "Endpoints to profile "
        "(default all of them)."),
       (flags.DEFINE_string, "plot_endpoint", None, "Endpoint of the "
@@ -72,9 +73,9 @@ def define_flags():
        "profile (default: <model_dir>/diagnosis).")):
     if name not in FLAGS:
       define(name, default, text)
-  if "data" not in FLAGS:
-    flags.DEFINE_enum("data", "validation", ["validation", "airplanes"],
-                      "validation: the experiment's validation data; "
+  if "data" not in FLAGS:  # As launch/fit.py defines it.
+    flags.DEFINE_enum("data", "records", ["records", "airplanes"],
+                      "records: the experiment's validation data; "
                       "airplanes: rendered airplanes test clips.")
 
 
@@ -115,9 +116,9 @@ def _evaluate_launcher():
   return sys.modules[name]
 
 
-def diagnose_checkpoint(params, checkpoint, data="validation", num_clips=64,
+def diagnose_checkpoint(params, checkpoint, data="records", num_clips=64,
                         endpoints="all", streaming=False, ema=False,
-                        airplanes_seed=1):
+                        seed=0):
   """Restores the experiment's model and profiles it.
 
   Returns:
@@ -134,7 +135,7 @@ def diagnose_checkpoint(params, checkpoint, data="validation", num_clips=64,
   model = task.build_model()
   path = evaluate.restore(task, model, checkpoint, params, ema=ema)
   if data == "airplanes":
-    clips, labels = _clips_from_airplanes(params, num_clips, airplanes_seed)
+    clips, labels = _clips_from_airplanes(params, num_clips, seed)
   else:
     clips, labels = _clips_from_validation(task, params, num_clips)
   if len(clips) < 4:
@@ -170,6 +171,7 @@ def write_outputs(profile, output_dir, plot_endpoint=None, header=""):
 
 def main(_):
   from official.core import train_utils  # pylint: disable=g-import-not-at-top
+  import tf_grw.modelgarden.experiments  # pylint: disable=g-import-not-at-top,unused-import
 
   checkpoint = FLAGS.checkpoint or FLAGS.model_dir
   if not checkpoint:
@@ -184,7 +186,7 @@ def main(_):
   profile, path = diagnose_checkpoint(
       params, checkpoint, data=FLAGS.data, num_clips=FLAGS.clips,
       endpoints=endpoints, streaming=FLAGS.streaming, ema=FLAGS.ema,
-      airplanes_seed=FLAGS.airplanes_seed)
+      seed=FLAGS.seed)
   header = (f"Checkpoint `{path}` of `{FLAGS.experiment}`; "
             f"{profile.num_clips} clips ({FLAGS.data}) of "
             f"{profile.num_frames} frames, window {profile.window}"

@@ -89,9 +89,9 @@ def _strategy(name):
   if name == "multi_worker_mirrored":
     return tf.distribute.MultiWorkerMirroredStrategy()
   if name == "one_device":
-    gpus = tf.config.list_logical_devices("GPU")
-    return tf.distribute.OneDeviceStrategy(gpus[0].name if gpus
-                                           else "/cpu:0")
+    # The default strategy (one device: the first GPU, else the CPU), not
+    # `OneDeviceStrategy`, which Keras' BackupAndRestore refuses.
+    return tf.distribute.get_strategy()
   return tf.distribute.MirroredStrategy()
 
 

@@ -36,7 +36,9 @@ def test_tiny_mobilenet_demo_end_to_end(tmp_path):
   check = results["tflite_mobilenet_grw"]
   assert check["top1_agreement"] == 1.0 and check["max_abs_diff"] < 1e-3
   for name in ("trajectories.png", "training_curves.png", "demo.log",
-               "profile.md", "grw_mobilenetv3s_stream.tflite"):
+               "profile.md", "profile_mobilenet_grw.png",
+               "profile_mobilenet_baseline.png",
+               "grw_mobilenetv3s_stream.tflite"):
     assert (tmp_path / name).exists(), name
 
 
@@ -83,6 +85,10 @@ def test_tiny_movinet_demo_with_regime_flags(tmp_path):
     assert "block4_layer3" in names
   assert "profile at 'block4_layer3'" in result.stdout
   assert (tmp_path / "profile.md").exists()
+  for arm in ("baseline", "grw"):
+    assert (tmp_path / f"profile_{arm}.png").exists(), arm
+  assert "recommendation: " in result.stdout
+  assert "Recommendation (`recommend()`)" in (tmp_path / "profile.md").read_text()
 
 
 def test_bad_workers_is_refused(tmp_path):

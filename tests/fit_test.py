@@ -178,3 +178,17 @@ def test_resumed_fit_equals_uninterrupted_fit(fit, tmp_path):
   zeros = {n: np.zeros_like(v) for n, v in expected.items()}
   assert _distance(actual, expected, slots) < 0.01 * _distance(
       expected, zeros, slots)
+
+
+@pytest.mark.parametrize("name", ["one_device", "mirrored"])
+def test_strategy_choices_work_with_backup_and_restore(fit, tmp_path, name):
+  # `--strategy=one_device` once built a OneDeviceStrategy, which Keras'
+  # BackupAndRestore (fit.py's resume) refuses at the first epoch.
+  strategy = fit._strategy(name)  # pylint: disable=protected-access
+  with strategy.scope():
+    model = tf_keras.Sequential([tf_keras.layers.Dense(1, input_shape=(2,))])
+    model.compile("sgd", "mse")
+  history = model.fit(
+      np.ones((4, 2)), np.ones((4, 1)), epochs=1, verbose=0,
+      callbacks=[tf_keras.callbacks.BackupAndRestore(str(tmp_path))])
+  assert len(history.history["loss"]) == 1

@@ -3,7 +3,8 @@
 Holds the plain official model an export is built from
 (`inference_model`: GRW layers dropped, '3d_2plus1d' to '2plus1d'), the
 SavedModel and TF Lite converters (`exporters`) and the frame-by-frame TF
-Lite runner with its parity check (`tflite_stream`). Their public names are
+Lite runner with its parity check (`tflite_stream`) and the per-frame
+prediction view (`stream_predictions`). Their public names are
 re-exported here: `tf_grw.export.export_tflite`, `tf_grw.export.verify_tflite`.
 
 May import: `tf_grw.core`, `tf_grw.models` and TF Model Garden. Never
@@ -15,9 +16,12 @@ from tf_grw.export.exporters import export_tflite
 from tf_grw.export.exporters import QUANTIZATIONS
 from tf_grw.export.inference_model import convert_to_2plus1d
 from tf_grw.export.inference_model import inference_keras_model
+from tf_grw.export.stream_predictions import plot_stream_predictions
+from tf_grw.export.stream_predictions import stream_probabilities
 from tf_grw.export.tflite_stream import run_tflite_stream
 from tf_grw.export.tflite_stream import verify_tflite
 
 __all__ = ["QUANTIZATIONS", "convert_to_2plus1d", "export_saved_model",
-           "export_tflite", "inference_keras_model", "run_tflite_stream",
-           "verify_tflite"]
+           "export_tflite", "inference_keras_model",
+           "plot_stream_predictions", "run_tflite_stream",
+           "stream_probabilities", "verify_tflite"]
