@@ -156,6 +156,14 @@ def _run_job(job):
           f"{check['max_abs_diff']:.2e}, top-1 agreement "
           f"{check['top1_agreement']:.3f}, "
           f"{check['latency_ms_median']:.2f} ms/frame")
+      from tf_grw.datasets.airplanes import CLASS_NAMES  # pylint: disable=g-import-not-at-top
+      outcome["stream_plot"] = export.plot_stream_predictions(
+          {"Keras": model, "TF Lite float": job["export_path"]},
+          test[0][0], list(CLASS_NAMES), os.path.join(
+              os.path.dirname(job["export_path"]),
+              f"stream_predictions_{arm.name}.png"),
+          title=f"{arm.name}: class probabilities as the frames stream in "
+          f"(first test clip, true class {CLASS_NAMES[int(test[1][0])]})")
     except Exception as e:  # pylint: disable=broad-except
       outcome["export_error"] = f"{type(e).__name__}: {e}"
   return outcome
@@ -356,6 +364,8 @@ def main(argv):
       key = "tflite" if arm.name == "grw" else f"tflite_{arm.name}"
       results[key] = first["tflite"]
       outputs[key] = os.path.join(out, exports[arm.name])
+    if "stream_plot" in first:
+      outputs[f"stream_predictions_{arm.name}"] = first["stream_plot"]
     if "export_error" in first:
       export_errors.append(f"{arm.name}: {first['export_error']}")
 

@@ -38,6 +38,7 @@ def test_tiny_mobilenet_demo_end_to_end(tmp_path):
   for name in ("trajectories.png", "training_curves.png", "demo.log",
                "profile.md", "profile_mobilenet_grw.png",
                "profile_mobilenet_baseline.png",
+               "stream_predictions_mobilenet_grw.png",
                "grw_mobilenetv3s_stream.tflite"):
     assert (tmp_path / name).exists(), name
 
