@@ -1,7 +1,8 @@
 r"""Is my trained video model smooth? Profiles a checkpoint layer by layer.
 
-Restores a checkpoint of a registered experiment (written by launch/train.py
-or launch/fit.py's `final/`, as launch/evaluate.py does), runs
+Restores a checkpoint of a registered experiment (the newest in --model_dir
+as launch/train.py writes it, else in its `final/` as launch/fit.py does;
+or --checkpoint), runs
 `tf_grw.analysis.diagnose` on --clips clips in inference mode, and writes to
 --output_dir:
 
@@ -173,9 +174,14 @@ def main(_):
   from official.core import train_utils  # pylint: disable=g-import-not-at-top
   import tf_grw.modelgarden.experiments  # pylint: disable=g-import-not-at-top,unused-import
 
+  import tensorflow as tf  # pylint: disable=g-import-not-at-top
   checkpoint = FLAGS.checkpoint or FLAGS.model_dir
   if not checkpoint:
     raise app.UsageError("--checkpoint or --model_dir is required.")
+  final = os.path.join(checkpoint, "final")  # launch/fit.py's layout.
+  if (not FLAGS.checkpoint and tf.train.latest_checkpoint(checkpoint) is None
+      and tf.io.gfile.isdir(final)):
+    checkpoint = final
   output_dir = FLAGS.output_dir or (
       os.path.join(FLAGS.model_dir, "diagnosis") if FLAGS.model_dir else None)
   if not output_dir:

@@ -10,6 +10,7 @@ are 0).
 
 import csv
 import json
+from pathlib import Path
 import re
 
 from absl import flags
@@ -61,20 +62,21 @@ def saved(tmp_path_factory):
   labels = np.argmax(labels.numpy(), axis=-1)
   assert sorted(labels.tolist()) == [0, 0, 1, 1, 2, 2]
   profile = diagnose(model, features["image"].numpy(), labels=labels)
-  prefix = tf.train.Checkpoint(model=model).save(str(folder / "ckpt" / "ckpt"))
+  # Where launch/fit.py writes its final checkpoint: <model_dir>/final.
+  prefix = tf.train.Checkpoint(model=model).save(
+      str(folder / "run" / "final" / "ckpt"))
   return {"records": records, "prefix": prefix, "profile": profile,
-          "params": params}
+          "params": params, "model_dir": str(folder / "run")}
 
 
 @pytest.mark.slow
-def test_main_profiles_the_checkpoint(launcher, saved, tmp_path, capsys):
+def test_main_profiles_the_checkpoint(launcher, saved, capsys):
   launcher.define_flags()
-  out = tmp_path / "out"
+  out = Path(saved["model_dir"]) / "diagnosis"  # The default output folder.
   with flagsaver.flagsaver():
     flags.FLAGS([
         "diagnose", f"--experiment={_EXPERIMENT}",
-        f"--checkpoint={saved['prefix']}", f"--output_dir={out}",
-        "--clips=6",
+        f"--model_dir={saved['model_dir']}", "--clips=6",
         "--params_override=" + json.dumps(_override(saved["records"]))])
     launcher.main(None)
   printed = capsys.readouterr().out
