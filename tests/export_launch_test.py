@@ -103,5 +103,9 @@ def test_grw_builder_exports_the_trained_movinet_without_grw(tmp_path):
   logits = serve(image=tf.constant(clips))["logits"].numpy()
   expected = model(clips, training=False).numpy()
   assert np.abs(expected).max() > 0.1
-  # Logits reach hundreds here (random head): compare relatively.
-  np.testing.assert_allclose(logits, expected, rtol=1e-5, atol=1e-4)
+  # Logits reach hundreds here (random head): float32 sums of terms that
+  # large differ with the threads' summation order by ~1e-6 of the largest
+  # logit (8.9e-4 at |logits| <= 850 was seen once), so the tolerance scales
+  # with it.
+  np.testing.assert_allclose(logits, expected, rtol=0,
+                             atol=1e-5 * np.abs(expected).max())

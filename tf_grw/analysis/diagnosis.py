@@ -111,7 +111,7 @@ class SmoothnessProfile:
   def recommend(self, exclude: Sequence[str] = ("head", EMBEDDING),
                 max_clock_share: float = 0.2,
                 min_accel_to_velocity: float = 1.5) -> Dict[str, Any]:
-    """Where GRW should go: the rule, measured on the demo's two arms.
+    """Where GRW should go: a rule calibrated on the airplanes data.
 
     The rule: take the deepest endpoint not in `exclude` whose clock share
     is below `max_clock_share` (deeper endpoints that mostly encode the
@@ -127,7 +127,9 @@ class SmoothnessProfile:
     was not measured, so neither is proposed. Every endpoint of the demo's
     baseline had a clock share of 0.004-0.062 and an acceleration ratio of
     2.26-2.64; the GRW-trained `block4` had 0.89 (docs/diagnosis.md). The
-    thresholds sit between those, calibrated on this one dataset.
+    thresholds sit between those; unchanged, they told apart a second pair
+    trained by launch/fit.py (baseline `block4` 1.74: recommended; GRW
+    1.19: already smooth). One dataset, two pairs: not beyond.
 
     Returns:
       A dict: `endpoint` (None when no endpoint qualifies), `window`,
