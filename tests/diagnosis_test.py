@@ -208,3 +208,31 @@ def test_plot_writes_both_panels(tmp_path):
   assert image.shape[1] > 2 * image.shape[0] * 0.9  # Two panels side by side.
   with pytest.raises(ValueError, match=_error("endpoint")):
     profile.plot(str(tmp_path / "x.png"), endpoint="pooled")
+
+
+@pytest.mark.slow
+def test_official_stream_classifier_whole_clip_equals_frame_by_frame():
+  """Model Garden's own stream classifier (MoViNet head, external states)."""
+  from official.projects.movinet.modeling import movinet  # pylint: disable=g-import-not-at-top
+  from official.projects.movinet.modeling import movinet_model  # pylint: disable=g-import-not-at-top
+  tf_keras.utils.set_random_seed(1)
+  backbone = movinet.Movinet(
+      "a0", causal=True, use_external_states=True, conv_type="2plus1d",
+      se_type="2plus3d", activation="hard_swish",
+      gating_activation="hard_sigmoid")
+  model = movinet_model.MovinetClassifier(backbone, num_classes=3,
+                                          output_states=True)
+  for v in model.weights:  # ReZero scales start at 0: open them.
+    if v.shape.rank == 0 and v.name.endswith("/scale:0"):
+      v.assign(0.5)
+  clips = np.random.default_rng(2).random((4, 4, 32, 32, 3)).astype(
+      np.float32)
+  whole = diagnose(model, clips).rows
+  streamed = diagnose(model, clips, streaming=True).rows
+  names = [r["endpoint"] for r in whole]
+  assert names[-1] == "block4_layer3"  # `head` is pooled over time.
+  assert [r["endpoint"] for r in streamed] == names
+  for row, want in zip(streamed, whole):
+    for column in COLUMNS[1:8]:
+      np.testing.assert_allclose(row[column], want[column], rtol=1e-4,
+                                 err_msg=row["endpoint"])

@@ -254,7 +254,11 @@ def _per_frame(tensor, batch: int, frames: int) -> np.ndarray:
 def _movinet_features(model):
   """All (or the named) per-frame endpoints of a MoViNet, in depth order."""
   def features(x):
-    endpoints, _ = model.backbone({"image": x}, training=False)
+    inputs = {"image": x}
+    if getattr(model.backbone, "use_external_states", False):
+      # A stream model fed the whole clip from zero states.
+      inputs.update(model.backbone.init_states(tf.shape(x)))
+    endpoints, _ = model.backbone(inputs, training=False)
     # The MoViNet head's `head` endpoint is pooled over time: not per frame.
     out = {k: v for k, v in endpoints.items()
            if v.shape.rank == 5 and v.shape[1] == x.shape[1]}
