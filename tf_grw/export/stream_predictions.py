@@ -34,18 +34,10 @@ from tf_grw.core.errors import Described
 from tf_grw.core.errors import invalid_value
 from tf_grw.export.inference_model import _is_stream_model
 from tf_grw.export.inference_model import inference_keras_model
-from tf_grw.export.tflite_stream import as_clips
+from tf_grw.export.tflite_stream import one_clip
 from tf_grw.export.tflite_stream import run_tflite_stream
 
 __all__ = ["plot_stream_predictions", "stream_probabilities"]
-
-
-def _one_clip(clip) -> np.ndarray:
-  clips = as_clips(clip, "clip")
-  if len(clips) != 1:
-    raise invalid_value("clip", "a single clip [N, H, W, 3] or "
-                        "[1, N, H, W, 3]", Described(f"<{len(clips)} clips>"))
-  return clips[0]
 
 
 def _keras_stream_logits(model, clip: np.ndarray) -> np.ndarray:
@@ -75,7 +67,7 @@ def stream_probabilities(model_or_tflite, clip,
   Returns:
     float32 `[N, num_classes]`: softmax of the logits after each frame.
   """
-  clip = _one_clip(clip)
+  clip = one_clip(clip)
   if isinstance(model_or_tflite, (str, os.PathLike)):
     logits = run_tflite_stream(model_or_tflite, clip, num_threads)
   else:

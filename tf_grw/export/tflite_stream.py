@@ -33,7 +33,7 @@ from tf_grw.export.inference_model import PathLike
 from tf_grw.export.inference_model import SIGNATURE_KEY
 from tf_grw.export.inference_model import whole_clip_function
 
-__all__ = ["run_tflite_stream", "verify_tflite", "as_clips"]
+__all__ = ["run_tflite_stream", "verify_tflite", "as_clips", "one_clip"]
 
 
 def as_clips(clips, argument: str) -> List[np.ndarray]:
@@ -63,6 +63,15 @@ def as_clips(clips, argument: str) -> List[np.ndarray]:
                    f"{getattr(clips, 'shape', '?')}>"))
   return out
 
+
+
+def one_clip(clip) -> np.ndarray:
+  """One clip as a float32 array [1, N, H, W, 3] in [0, 1] (else an error)."""
+  clips = as_clips(clip, "clip")
+  if len(clips) != 1:
+    raise invalid_value("clip", "a single clip [N, H, W, 3] or "
+                        "[1, N, H, W, 3]", Described(f"<{len(clips)} clips>"))
+  return clips[0]
 
 
 def _load_interpreter(path: PathLike, num_threads: Optional[int]):
@@ -151,11 +160,7 @@ def run_tflite_stream(path: PathLike, clip: ClipsLike,
     float32 array [N, num_classes]: the logits after each frame (the last row
     is the prediction for the whole clip).
   """
-  clips = as_clips(clip, "clip")
-  if len(clips) != 1:
-    raise invalid_value("clip", "a single clip [N, H, W, 3] or "
-                        "[1, N, H, W, 3]", Described(f"<{len(clips)} clips>"))
-  return _TFLiteStream(path, num_threads).run(clips[0], "clip")[0]
+  return _TFLiteStream(path, num_threads).run(one_clip(clip), "clip")[0]
 
 
 def _saved_model_logits_function(path: str
