@@ -31,8 +31,10 @@ Usage:
       [--output_dir demo_output] [--models movinet,mobilenet] [--workers 2]
 
 Outputs (under --output_dir): results.json, trajectories.png,
-training_curves.png, grw_a0_stream.tflite (grw_mobilenetv3s_stream.tflite),
-demo.log.
+training_curves.png, grw_a0_stream.tflite and grw_a0_stream_int8.tflite
+(grw_mobilenetv3s_stream*.tflite), stream_predictions_<arm>.png (Keras, TF
+Lite float and int8 probabilities frame by frame), profile.md and
+profile_<arm>.png, demo.log.
 """
 
 import json
@@ -49,6 +51,8 @@ import numpy as np
 FLAGS = flags.FLAGS
 # Test clips profiled per arm (first seed) by `tf_grw.analysis.diagnose`.
 PROFILE_CLIPS = 64
+# Training clips that calibrate the int8 TF Lite export.
+CALIBRATION_CLIPS = 16
 flags.DEFINE_bool("quick", False, "Short run: 2 seeds instead of 3.")
 flags.DEFINE_integer("seed", 100, "First model seed; arms use seeds "
                      "seed..seed+n-1 (100..: the study's confirmation seeds).")
@@ -156,9 +160,24 @@ def _run_job(job):
           f"{check['max_abs_diff']:.2e}, top-1 agreement "
           f"{check['top1_agreement']:.3f}, "
           f"{check['latency_ms_median']:.2f} ms/frame")
+      # int8, calibrated on training clips streamed with their states.
+      int8_path = job["export_path"].replace(".tflite", "_int8.tflite")
+      export.export_tflite(
+          model, int8_path, image_size=(job["resolution"],) * 2,
+          quantization="int8",
+          representative_clips=job["train"][0][:CALIBRATION_CLIPS])
+      check = export.verify_tflite(int8_path, model, clips)
+      outcome["tflite_int8"] = {
+          k: (float(v) if isinstance(v, (int, float, np.number)) else v)
+          for k, v in check.items()}
+      log(f"TFLite int8 vs Keras on the same clips: max abs logit diff "
+          f"{check['max_abs_diff']:.2e}, top-1 agreement "
+          f"{check['top1_agreement']:.3f}, "
+          f"{check['latency_ms_median']:.2f} ms/frame")
       from tf_grw.datasets.airplanes import CLASS_NAMES  # pylint: disable=g-import-not-at-top
       outcome["stream_plot"] = export.plot_stream_predictions(
-          {"Keras": model, "TF Lite float": job["export_path"]},
+          {"Keras": model, "TF Lite float": job["export_path"],
+           "TF Lite int8": int8_path},
           test[0][0], list(CLASS_NAMES), os.path.join(
               os.path.dirname(job["export_path"]),
               f"stream_predictions_{arm.name}.png"),
@@ -364,6 +383,8 @@ def main(argv):
       key = "tflite" if arm.name == "grw" else f"tflite_{arm.name}"
       results[key] = first["tflite"]
       outputs[key] = os.path.join(out, exports[arm.name])
+      results[f"{key}_int8"] = first["tflite_int8"]
+      outputs[f"{key}_int8"] = outputs[key].replace(".tflite", "_int8.tflite")
     if "stream_plot" in first:
       outputs[f"stream_predictions_{arm.name}"] = first["stream_plot"]
     if "export_error" in first:

@@ -113,6 +113,9 @@ _VERIFY_CLIPS = flags.DEFINE_string(
     "float model (frame by frame vs. whole clip).")
 _FLOAT_POOLING = flags.DEFINE_bool(
     "float_pooling", True, "int8: keep the running pooling sums in float.")
+_FLOAT_LAYERS = flags.DEFINE_list(
+    "float_layers", [], "int8: layers kept in float (e.g. stem,head; see "
+    "tf_grw.export.export_tflite).")
 
 FLAGS = flags.FLAGS
 
@@ -242,7 +245,8 @@ def main(argv):
     path = export.export_tflite(
         source, os.path.join(_OUTPUT_DIR.value, name), image_size=image_size,
         quantization=quantization, representative_clips=calibration,
-        float_pooling=_FLOAT_POOLING.value)
+        float_pooling=_FLOAT_POOLING.value,
+        float_layers=_FLOAT_LAYERS.value if quantization == "int8" else ())
     entry = {"path": path, "bytes": os.path.getsize(path)}
     if verify_clips is not None:
       entry.update(export.verify_tflite(path, reference, verify_clips))

@@ -35,11 +35,15 @@ def test_tiny_mobilenet_demo_end_to_end(tmp_path):
     assert len(results[arm]["test_accuracy"]) == 1
   check = results["tflite_mobilenet_grw"]
   assert check["top1_agreement"] == 1.0 and check["max_abs_diff"] < 1e-3
+  # The int8 export, calibrated on training clips, checked on the same clips.
+  int8 = results["tflite_mobilenet_grw_int8"]
+  assert int8["num_clips"] == 3 and np.isfinite(int8["max_abs_diff"])
   for name in ("trajectories.png", "training_curves.png", "demo.log",
                "profile.md", "profile_mobilenet_grw.png",
                "profile_mobilenet_baseline.png",
                "stream_predictions_mobilenet_grw.png",
-               "grw_mobilenetv3s_stream.tflite"):
+               "grw_mobilenetv3s_stream.tflite",
+               "grw_mobilenetv3s_stream_int8.tflite"):
     assert (tmp_path / name).exists(), name
 
 

@@ -218,6 +218,50 @@ def test_int8_end_to_end_keeps_pooling_sums_float(stream_model, model,
   assert worse["max_abs_diff"] > 5 * result["max_abs_diff"], (worse, result)
 
 
+@pytest.mark.slow
+def test_quantization_layer_errors_reports_the_int8_conversion(
+    stream_model, float_tflite):
+  calibration = _clips(2, 3, seed=7)
+  rows = export.quantization_layer_errors(stream_model, (SIZE, SIZE),
+                                          calibration, float_layers=["head"])
+  errors = [r["rmse/scale"] for r in rows]
+  assert errors == sorted(errors, reverse=True)
+  # Every conv, SE and head op of a0 is quantized and reported, each within
+  # a few quantization steps (measured 2026-12-03: 0.3-0.5 steps on a
+  # trained a0; 0.29 is rounding alone).
+  assert len(rows) > 100
+  assert all(np.isfinite(e) and 0 <= e < 5 for e in errors), rows[:3]
+  names = {r["tensor_name"] for r in rows}
+  assert any("se_expand" in n for n in names)
+  # The running pooling sums stay float (as `export_tflite` keeps them), so
+  # none of their tensors is among the quantized ones; the names are those
+  # of the float model (else the check below would say nothing).
+  from ai_edge_litert.interpreter import Interpreter  # pylint: disable=g-import-not-at-top
+  float_names = {t["name"] for t in
+                 Interpreter(model_path=float_tflite).get_tensor_details()}
+  assert len(names & float_names) > 100
+  with open(float_tflite, "rb") as f:
+    pool_nodes = set(exporters._pool_state_nodes(f.read()))  # pylint: disable=protected-access
+  assert len(pool_nodes) >= 16 and pool_nodes <= float_names
+  assert not names & pool_nodes, sorted(names & pool_nodes)[:3]
+  # `float_layers=["head"]` keeps the head float; the stage before it and
+  # the classifier after it are still quantized.
+  def layers(tensor_names):
+    return {part for n in tensor_names for part in n.split(";")[0].split("/")}
+  assert "head" in layers(float_names) and "head" not in layers(names)
+  assert {"block4_layer3", "classifier"} <= layers(names)
+  # A stage name selects all its layers; an unknown name selects nothing
+  # (`export_tflite` then refuses it: Invalid value ... `float_layers`).
+  with open(float_tflite, "rb") as f:
+    content = f.read()
+  block4 = layers(exporters._layer_nodes(content, ["block4"]))  # pylint: disable=protected-access
+  assert {f"block4_layer{i}" for i in range(4)} <= block4
+  assert not {"block3_layer3", "head"} & block4
+  assert not exporters._layer_nodes(content, ["block9"])  # pylint: disable=protected-access
+  with pytest.raises(ValueError, match="`representative_clips`"):
+    export.quantization_layer_errors(stream_model, (SIZE, SIZE), None)
+
+
 def test_3d_conv_type_is_rejected_with_a_clear_message(tmp_path):
   model_3d = _official(conv_type="3d", use_external_states=True)
   expected = (
@@ -276,6 +320,8 @@ def test_objects_with_inference_model_are_exported_plain(stream_model):
      "representative_clips"),
     (dict(image_size=(32, 0)), "image_size"),
     (dict(float_pooling="yes"), "float_pooling"),
+    (dict(float_layers="head"), "float_layers"),
+    (dict(float_layers=["head"]), "float_layers"),  # Not int8.
 ])
 def test_bad_tflite_arguments(stream_model, tmp_path, kwargs, argument):
   kwargs.setdefault("image_size", (SIZE, SIZE))

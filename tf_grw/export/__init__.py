@@ -14,6 +14,7 @@ May import: `tf_grw.core`, `tf_grw.models` and TF Model Garden. Never
 from tf_grw.export.exporters import export_saved_model
 from tf_grw.export.exporters import export_tflite
 from tf_grw.export.exporters import QUANTIZATIONS
+from tf_grw.export.exporters import quantization_layer_errors
 from tf_grw.export.inference_model import convert_to_2plus1d
 from tf_grw.export.inference_model import inference_keras_model
 from tf_grw.export.stream_predictions import plot_stream_predictions
@@ -23,5 +24,6 @@ from tf_grw.export.tflite_stream import verify_tflite
 
 __all__ = ["QUANTIZATIONS", "convert_to_2plus1d", "export_saved_model",
            "export_tflite", "inference_keras_model",
-           "plot_stream_predictions", "run_tflite_stream",
+           "plot_stream_predictions", "quantization_layer_errors",
+           "run_tflite_stream",
            "stream_probabilities", "verify_tflite"]

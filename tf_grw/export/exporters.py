@@ -49,10 +49,14 @@ True
 (2, 8, True)
 """
 
+import contextlib
+import csv
+import io
+import math
 import os
 import tempfile
 import warnings
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 import tensorflow as tf
@@ -76,7 +80,8 @@ from tf_grw.export.inference_model import whole_clip_function
 from tf_grw.core.quiet_logs import quiet_info_logs
 from tf_grw.export.tflite_stream import as_clips
 
-__all__ = ["export_saved_model", "export_tflite", "QUANTIZATIONS"]
+__all__ = ["export_saved_model", "export_tflite",
+           "quantization_layer_errors", "QUANTIZATIONS"]
 
 QUANTIZATIONS = (None, "float16", "dynamic", "int8")
 # TF ops that have no builtin TF Lite kernel (they need Flex / TF Select).
@@ -353,9 +358,105 @@ def _pool_state_nodes(model_content: bytes) -> List[str]:
                 for i in op["outputs"])
 
 
+def _check_float_layers(float_layers, quantization) -> Tuple[str, ...]:
+  try:
+    names = None if isinstance(float_layers, str) else tuple(float_layers)
+  except TypeError:
+    names = None
+  if names is None or not all(isinstance(n, str) and n for n in names):
+    raise invalid_value("float_layers", "a list of layer names",
+                        float_layers)
+  if names and quantization != "int8":
+    raise invalid_value("float_layers", "an empty list unless "
+                        "quantization='int8'", list(names))
+  return names
+
+
+def _calibration_clips(clips, purpose: str) -> List[np.ndarray]:
+  if clips is None:
+    raise invalid_value(
+        "representative_clips", f"real clips to calibrate {purpose} "
+        "([N, H, W, 3], [B, N, H, W, 3] or a list)", None)
+  return as_clips(clips, "representative_clips")
+
+
+@contextlib.contextmanager
+def _stream_source(model_or_saved_model_path, image_size, clips):
+  """(stream SavedModel source, calibration generator or None), temporary."""
+  with tempfile.TemporaryDirectory() as tmp_dir:
+    if isinstance(model_or_saved_model_path, (str, os.PathLike)):
+      source = _saved_model_stream_source(
+          os.fspath(model_or_saved_model_path), image_size, tmp_dir)
+    else:
+      source = _keras_stream_source(model_or_saved_model_path, image_size,
+                                    tmp_dir)
+    dataset = None
+    if clips is not None:
+      for clip in clips:
+        if tuple(clip.shape[2:4]) != tuple(source.image_size):
+          raise invalid_value(
+              "representative_clips", f"clips of frame size "
+              f"{tuple(source.image_size)}",
+              Described(f"<clip of shape {clip.shape}>"))
+      dataset = _representative_dataset(source, clips)
+    yield source, dataset
+
+
+def _layer_nodes(model_content: bytes, layers: Sequence[str]) -> List[str]:
+  """Output tensor names of the ops of the named layers.
+
+  An op belongs to layer `name` when the first `;`-separated part of its
+  output tensor name (the TF op path, e.g.
+  `movinet_classifier/movinet/block4_layer3/bneck/...`) has `name` as one of
+  its `/`-separated path components, or as a prefix of its layer path
+  (`block4` matches every `block4_layer*`).
+  """
+  from ai_edge_litert.interpreter import Interpreter  # pylint: disable=g-import-not-at-top
+  interpreter = Interpreter(model_content=model_content)
+  names = {t["index"]: t["name"] for t in interpreter.get_tensor_details()}
+  selected = []
+  for op in interpreter._get_ops_details():  # pylint: disable=protected-access
+    for index in op["outputs"]:
+      parts = names[index].split(";")[0].split("/")
+      if any(part == layer or part.startswith(f"{layer}_layer")
+             for part in parts for layer in layers):
+        selected.append(names[index])
+  return selected
+
+
+def _int8_debugger(saved_model_dir: str, representative_dataset,
+                   float_pooling: bool, debug_dataset=None,
+                   float_layers: Sequence[str] = ()):
+  """A QuantizationDebugger over the int8 conversion (calibrated once)."""
+  converter = tf.lite.TFLiteConverter.from_saved_model(
+      saved_model_dir, signature_keys=[SIGNATURE_KEY])
+  converter.optimizations = [tf.lite.Optimize.DEFAULT]
+  converter.representative_dataset = representative_dataset
+  debugger = tf.lite.experimental.QuantizationDebugger(
+      converter=converter,
+      debug_dataset=debug_dataset or representative_dataset)
+  denylist = []
+  if float_pooling:
+    # Keep the running pooling sums float (see `_pool_state_nodes`).
+    denylist += _pool_state_nodes(debugger.calibrated_model)
+  if float_layers:
+    found = _layer_nodes(debugger.calibrated_model, float_layers)
+    if not found:
+      raise invalid_value(
+          "float_layers", "names of layers of the model (e.g. 'stem', "
+          "'block4_layer3', 'block4', 'head', 'classifier')",
+          list(float_layers))
+    denylist += found
+  if denylist:
+    debugger.options = tf.lite.experimental.QuantizationDebugOptions(
+        denylisted_nodes=sorted(set(denylist)))
+  return debugger
+
+
 def _convert(saved_model_dir: str, quantization: Optional[str],
              representative_dataset=None,
-             float_pooling: bool = True) -> bytes:
+             float_pooling: bool = True,
+             float_layers: Sequence[str] = ()) -> bytes:
   """Runs the TF Lite converter for one quantization mode."""
   converter = tf.lite.TFLiteConverter.from_saved_model(
       saved_model_dir, signature_keys=[SIGNATURE_KEY])
@@ -369,18 +470,23 @@ def _convert(saved_model_dir: str, quantization: Optional[str],
   # float fallback for ops without int8 kernels (Model Garden's
   # "int_float_fallback" mode).
   converter.representative_dataset = representative_dataset
+  with _quiet_interpreter_warnings():
+    if not float_pooling and not float_layers:
+      return converter.convert()
+    # Calibrate once, then quantize with the running pooling sums (and any
+    # `float_layers`) kept float.
+    return _int8_debugger(
+        saved_model_dir, representative_dataset, float_pooling,
+        float_layers=float_layers).get_nondebug_quantized_model()
+
+
+@contextlib.contextmanager
+def _quiet_interpreter_warnings():
   with warnings.catch_warnings():
     # The calibrator and the debugger build deprecated tf.lite.Interpreters.
     warnings.filterwarnings("ignore", message=".*tf.lite.Interpreter is "
                             "deprecated")
-    if not float_pooling:
-      return converter.convert()
-    # Calibrate once, then quantize with the running pooling sums kept float.
-    debugger = tf.lite.experimental.QuantizationDebugger(
-        converter=converter, debug_dataset=representative_dataset)
-    debugger.options = tf.lite.experimental.QuantizationDebugOptions(
-        denylisted_nodes=_pool_state_nodes(debugger.calibrated_model))
-    return debugger.get_nondebug_quantized_model()
+    yield
 
 
 def export_tflite(model_or_saved_model_path,
@@ -388,7 +494,8 @@ def export_tflite(model_or_saved_model_path,
                   image_size: Optional[Tuple[int, int]] = None,
                   quantization: Optional[str] = None,
                   representative_clips: Optional[ClipsLike] = None,
-                  float_pooling: bool = True) -> str:
+                  float_pooling: bool = True,
+                  float_layers: Sequence[str] = ()) -> str:
   """Writes a streaming TF Lite model (one frame per call, states carried).
 
   The TF Lite signature `serving_default` takes `image` [1, 1, H, W, 3]
@@ -416,6 +523,11 @@ def export_tflite(model_or_saved_model_path,
       global average pools (the `*_pool_buffer` states, which grow with the
       number of frames) and their division by the frame count in float, so
       streams longer than the calibration clips do not saturate.
+    float_layers: for "int8", layers to keep in float (every op of theirs
+      runs in float, with (de)quantize ops at their borders), by name:
+      'stem', 'block4_layer3', a stage 'block4' (all its layers), 'head',
+      'classifier'. `quantization_layer_errors` tells which layers lose the
+      most; see docs/export.md for what keeping some float bought and cost.
 
   Returns:
     `path` as a string.
@@ -425,34 +537,16 @@ def export_tflite(model_or_saved_model_path,
                         quantization)
   if not isinstance(float_pooling, bool):
     raise invalid_value("float_pooling", "True or False", float_pooling)
+  float_layers = _check_float_layers(float_layers, quantization)
   image_size = _check_image_size(image_size, allow_none=True)
   image_size = None if image_size == (None, None) else image_size
   clips = None
   if quantization == "int8":
-    if representative_clips is None:
-      raise invalid_value(
-          "representative_clips", "real clips to calibrate "
-          "quantization='int8' ([N, H, W, 3], [B, N, H, W, 3] or a list)",
-          None)
-    clips = as_clips(representative_clips, "representative_clips")
-  with tempfile.TemporaryDirectory() as tmp_dir:
-    if isinstance(model_or_saved_model_path, (str, os.PathLike)):
-      source = _saved_model_stream_source(
-          os.fspath(model_or_saved_model_path), image_size, tmp_dir)
-    else:
-      source = _keras_stream_source(model_or_saved_model_path, image_size,
-                                    tmp_dir)
-    dataset = None
-    if clips is not None:
-      for clip in clips:
-        if tuple(clip.shape[2:4]) != tuple(source.image_size):
-          raise invalid_value(
-              "representative_clips", f"clips of frame size "
-              f"{tuple(source.image_size)}",
-              Described(f"<clip of shape {clip.shape}>"))
-      dataset = _representative_dataset(source, clips)
+    clips = _calibration_clips(representative_clips, "quantization='int8'")
+  with _stream_source(model_or_saved_model_path, image_size,
+                      clips) as (source, dataset):
     content = _convert(source.saved_model_dir, quantization, dataset,
-                       float_pooling)
+                       float_pooling, float_layers)
   path = os.fspath(path)
   # Written next to the target and renamed: a kill mid-write leaves the old
   # file (or none), never a truncated model.
@@ -461,3 +555,67 @@ def export_tflite(model_or_saved_model_path,
     f.write(content)
   os.replace(partial, path)
   return path
+
+
+def _input_names_in_order(model_content: bytes) -> List[str]:
+  """Signature input names in the order of `get_input_details()`."""
+  from ai_edge_litert.interpreter import Interpreter  # pylint: disable=g-import-not-at-top
+  interpreter = Interpreter(model_content=model_content)
+  by_index = {d["index"]: name for name, d in interpreter.get_signature_runner(
+      SIGNATURE_KEY).get_input_details().items()}
+  return [by_index[d["index"]] for d in interpreter.get_input_details()]
+
+
+def quantization_layer_errors(model_or_saved_model_path,
+                              image_size: Optional[Tuple[int, int]],
+                              representative_clips: ClipsLike,
+                              float_pooling: bool = True,
+                              float_layers: Sequence[str] = ()
+                              ) -> List[Dict[str, Any]]:
+  """Per-layer error of the int8 stream model, worst first.
+
+  Runs the TF Lite quantization debugger (`tf.lite.experimental.
+  QuantizationDebugger`) on the same conversion as `export_tflite(...,
+  quantization="int8")`: every quantized op's output is compared with its
+  float value on `representative_clips` streamed frame by frame.
+
+  Args:
+    model_or_saved_model_path: as for `export_tflite`.
+    image_size: (height, width); None for a static SavedModel.
+    representative_clips: the calibration clips (also the debug data).
+    float_pooling, float_layers: as for `export_tflite` (what is kept float
+      is not quantized, hence not reported).
+
+  Returns:
+    One dict per quantized op output: `op_name`, `tensor_name`, `scale`,
+    `rmse` and `rmse/scale` (the error in quantization steps; about 0.29 is
+    pure rounding of a uniform error), sorted by `rmse/scale`, largest first.
+  """
+  image_size = _check_image_size(image_size, allow_none=True)
+  image_size = None if image_size == (None, None) else image_size
+  float_layers = _check_float_layers(float_layers, "int8")
+  clips = _calibration_clips(representative_clips, "the debugger")
+  with _stream_source(model_or_saved_model_path, image_size,
+                      clips) as (source, dataset):
+    order = []  # Input names in the interpreter's order, set below.
+
+    def as_lists():  # The debugger feeds inputs by position, not by name.
+      for sample in dataset():
+        yield [sample[name] for name in order]
+
+    with _quiet_interpreter_warnings():
+      debugger = _int8_debugger(source.saved_model_dir, dataset,
+                                float_pooling, as_lists, float_layers)
+      order.extend(_input_names_in_order(
+          debugger.get_nondebug_quantized_model()))
+      debugger.run()
+      buffer = io.StringIO()
+      debugger.layer_statistics_dump(buffer)
+  rows = []
+  for row in csv.DictReader(io.StringIO(buffer.getvalue())):
+    scale = float(row["scale"])
+    rmse = math.sqrt(float(row["mean_squared_error"]))
+    rows.append({"op_name": row["op_name"],
+                 "tensor_name": row["tensor_name"], "scale": scale,
+                 "rmse": rmse, "rmse/scale": rmse / scale if scale else 0.0})
+  return sorted(rows, key=lambda r: -r["rmse/scale"])
