@@ -5,7 +5,9 @@ launch/fit.py or launch/train.py wrote), the plain stream model
 (`tf_grw.export.inference_keras_model`, no GRW code) is exported to TF Lite as
 float32, float16 weights, dynamic range (int8 weights), int8 with the running
 pooling sums kept float (`export_tflite(..., quantization="int8")`, the
-default) and int8 fully quantized (`float_pooling=False`). Each variant then
+default, which also keeps the stem float), int8 with the stem quantized
+(`float_layers=[]`) and int8 fully quantized (`float_pooling=False,
+float_layers=[]`). Each variant then
 streams, frame by frame with its states, `--clips` held-out airplanes test
 clips at the trained length T and at 4T (the calibration clips have T
 frames), and the benchmark prints
@@ -51,20 +53,23 @@ _REPO = os.path.dirname(_HERE)
 sys.path.insert(0, _REPO)
 sys.path.insert(0, _HERE)
 
-# (name, quantization, float_pooling) of every exported variant.
-VARIANTS = (("float", None, True), ("float16", "float16", True),
-            ("dynamic", "dynamic", True), ("int8", "int8", True),
-            ("int8_all", "int8", False))
+# (name, quantization, float_pooling, float_layers) of every variant: int8
+# is the default (running pooling sums and the stem float), int8_stem also
+# quantizes the stem, int8_all quantizes everything.
+VARIANTS = (("float", None, True, None), ("float16", "float16", True, None),
+            ("dynamic", "dynamic", True, None), ("int8", "int8", True, None),
+            ("int8_stem", "int8", True, ()), ("int8_all", "int8", False, ()))
 
 
 def load_arm(spec, params_override):
   """`name:config_file:model_dir` -> (name, restored model, params, path)."""
+  import importlib  # pylint: disable=g-import-not-at-top
   import importlib.util  # pylint: disable=g-import-not-at-top
   import tensorflow as tf  # pylint: disable=g-import-not-at-top
   from official.core import exp_factory  # pylint: disable=g-import-not-at-top
   from official.core import task_factory  # pylint: disable=g-import-not-at-top
   from official.modeling import hyperparams  # pylint: disable=g-import-not-at-top
-  import tf_grw.modelgarden.experiments  # pylint: disable=g-import-not-at-top,unused-import
+  importlib.import_module("tf_grw.modelgarden.experiments")  # Registers.
 
   try:
     name, config_file, model_dir = spec.split(":", 2)
@@ -150,19 +155,11 @@ def layer_report(stream_model, image_size, clips, top=8):
   return rows[:top], summary
 
 
-def interleaved_latency(paths, clip, rounds, threads):
-  """Median per-frame latency (ms) per variant, variants interleaved."""
-  from tf_grw.export import tflite_stream  # pylint: disable=g-import-not-at-top
-  runners = {k: tflite_stream._TFLiteStream(p, threads)  # pylint: disable=protected-access
-             for k, p in paths.items()}
-  for runner in runners.values():
-    runner.run(clip[:, :2])  # Warm-up.
-  times = {k: [] for k in paths}
-  order = list(runners)
-  for i in range(rounds):
-    for key in (order if i % 2 == 0 else order[::-1]):
-      times[key].extend(runners[key].run(clip)[1])
-  return {k: statistics.median(v) for k, v in times.items()}
+def write_json(path, results):
+  """Writes `results` atomically (a kill leaves the old file or none)."""
+  with open(path + ".partial", "w") as f:
+    json.dump(results, f, indent=1)
+  os.replace(path + ".partial", path)
 
 
 def peak_memory(paths, rounds, frames):
@@ -231,13 +228,13 @@ def main():
                          f"{'max|d|@' + t:>10} {'mean|d|@' + t:>11}"
                          for t in data))
     rows = []
-    for variant, quantization, float_pooling in VARIANTS:
+    for variant, quantization, float_pooling, float_layers in VARIANTS:
       t0 = time.time()
       lite = export.export_tflite(
           stream, os.path.join(out, f"{name}_{variant}.tflite"),
           image_size=(size, size), quantization=quantization,
           representative_clips=cal if quantization == "int8" else None,
-          float_pooling=float_pooling)
+          float_pooling=float_pooling, float_layers=float_layers)
       row = {"bytes": os.path.getsize(lite), "state_bytes": state_bytes(lite),
              "export_s": round(time.time() - t0, 1)}
       for tag, (clips, labels, reference) in data.items():
@@ -277,12 +274,13 @@ def main():
   clip, _ = airplane_clips(1, args.latency_frames, size, args.seed,
                            "quantization_test")
   paths = {}
-  for variant, quantization, float_pooling in VARIANTS:
+  for variant, quantization, float_pooling, float_layers in VARIANTS:
     paths[variant] = export.export_tflite(
         stream, os.path.join(out, f"latency_{variant}.tflite"),
         image_size=(size, size), quantization=quantization,
         representative_clips=cal if quantization == "int8" else None,
-        float_pooling=float_pooling)
+        float_pooling=float_pooling, float_layers=float_layers)
+  from export_bench import interleaved_latency  # pylint: disable=g-import-not-at-top
   latency = {threads: interleaved_latency(paths, clip, args.rounds, threads)
              for threads in (1, 2)}
   memory = peak_memory(paths, args.memory_rounds, args.latency_frames)
@@ -309,9 +307,7 @@ def main():
   results["seconds"] = round(time.time() - start, 1)
   print(f"\nTotal {results['seconds']} s.")
   if args.json:
-    with open(args.json + ".partial", "w") as f:
-      json.dump(results, f, indent=1)
-    os.replace(args.json + ".partial", args.json)
+    write_json(args.json, results)
 
 
 if __name__ == "__main__":

@@ -148,32 +148,25 @@ def _run_job(job):
     from tf_grw import export  # pylint: disable=g-import-not-at-top
     log(f"Exporting {arm.name} (seed {seed}) to streaming TFLite...")
     try:
-      export.export_tflite(model, job["export_path"],
-                           image_size=(job["resolution"], job["resolution"]))
       clips = test[0][:20].astype(np.float32) / 255.0
-      check = export.verify_tflite(job["export_path"], model, clips)
-      outcome["tflite"] = {
-          k: (float(v) if isinstance(v, (int, float, np.number)) else v)
-          for k, v in check.items()}
-      log(f"TFLite stream (frame by frame) vs Keras whole clip on "
-          f"{len(clips)} test clips: max abs logit diff "
-          f"{check['max_abs_diff']:.2e}, top-1 agreement "
-          f"{check['top1_agreement']:.3f}, "
-          f"{check['latency_ms_median']:.2f} ms/frame")
-      # int8, calibrated on training clips streamed with their states.
       int8_path = job["export_path"].replace(".tflite", "_int8.tflite")
-      export.export_tflite(
-          model, int8_path, image_size=(job["resolution"],) * 2,
-          quantization="int8",
-          representative_clips=job["train"][0][:CALIBRATION_CLIPS])
-      check = export.verify_tflite(int8_path, model, clips)
-      outcome["tflite_int8"] = {
-          k: (float(v) if isinstance(v, (int, float, np.number)) else v)
-          for k, v in check.items()}
-      log(f"TFLite int8 vs Keras on the same clips: max abs logit diff "
-          f"{check['max_abs_diff']:.2e}, top-1 agreement "
-          f"{check['top1_agreement']:.3f}, "
-          f"{check['latency_ms_median']:.2f} ms/frame")
+      # float, then int8 calibrated on training clips streamed with states.
+      for key, path, options in (
+          ("tflite", job["export_path"], {}),
+          ("tflite_int8", int8_path, dict(
+              quantization="int8",
+              representative_clips=job["train"][0][:CALIBRATION_CLIPS]))):
+        export.export_tflite(model, path,
+                             image_size=(job["resolution"],) * 2, **options)
+        check = export.verify_tflite(path, model, clips)
+        outcome[key] = {
+            k: (float(v) if isinstance(v, (int, float, np.number)) else v)
+            for k, v in check.items()}
+        log(f"TFLite {options.get('quantization', 'float')} stream (frame "
+            f"by frame) vs Keras whole clip on {len(clips)} test clips: max "
+            f"abs logit diff {check['max_abs_diff']:.2e}, top-1 agreement "
+            f"{check['top1_agreement']:.3f}, "
+            f"{check['latency_ms_median']:.2f} ms/frame")
       from tf_grw.datasets.airplanes import CLASS_NAMES  # pylint: disable=g-import-not-at-top
       outcome["stream_plot"] = export.plot_stream_predictions(
           {"Keras": model, "TF Lite float": job["export_path"],

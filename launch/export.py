@@ -114,7 +114,8 @@ _VERIFY_CLIPS = flags.DEFINE_string(
 _FLOAT_POOLING = flags.DEFINE_bool(
     "float_pooling", True, "int8: keep the running pooling sums in float.")
 _FLOAT_LAYERS = flags.DEFINE_list(
-    "float_layers", [], "int8: layers kept in float (e.g. stem,head; see "
+    "float_layers", None, "int8: layers kept in float (e.g. stem,head; "
+    "default: a MoViNet's stem; 'none' quantizes every layer; see "
     "tf_grw.export.export_tflite).")
 
 FLAGS = flags.FLAGS
@@ -189,6 +190,12 @@ def _load_clips(path):
   return None if not path else np.load(path)
 
 
+def _float_layers():
+  """--float_layers: None (the default), [] for 'none', else the names."""
+  value = _FLOAT_LAYERS.value
+  return [] if value == ["none"] else value
+
+
 def main(argv):
   del argv
   if not _OUTPUT_DIR.value:
@@ -246,7 +253,7 @@ def main(argv):
         source, os.path.join(_OUTPUT_DIR.value, name), image_size=image_size,
         quantization=quantization, representative_clips=calibration,
         float_pooling=_FLOAT_POOLING.value,
-        float_layers=_FLOAT_LAYERS.value if quantization == "int8" else ())
+        float_layers=_float_layers() if quantization == "int8" else None)
     entry = {"path": path, "bytes": os.path.getsize(path)}
     if verify_clips is not None:
       entry.update(export.verify_tflite(path, reference, verify_clips))

@@ -17,7 +17,7 @@ import tf_keras
 from official.projects.movinet.modeling import movinet
 from official.projects.movinet.modeling import movinet_model
 from tf_grw import export
-from tf_grw.export import exporters
+from tf_grw.export import quantization
 
 SIZE = 32
 NUM_CLASSES = 5
@@ -199,10 +199,14 @@ def test_int8_end_to_end_keeps_pooling_sums_float(stream_model, model,
   dtypes = {t["name"]: t["dtype"] for t in interpreter.get_tensor_details()}
   assert np.int8 in dtypes.values()  # Activations really are quantized.
   with open(path, "rb") as f:
-    pool_nodes = exporters._pool_state_nodes(f.read())  # pylint: disable=protected-access
+    pool_nodes = quantization.pool_state_nodes(f.read())
   # Per SE layer and the head: the running sum, its state slice and the mean.
   assert len(pool_nodes) >= 16
   assert all(dtypes[name] == np.float32 for name in pool_nodes)
+  # By default the stem (first convolution, on the raw frame) stays float.
+  with open(path, "rb") as f:
+    stem = quantization.layer_nodes(f.read(), ["stem"])
+  assert stem and all(dtypes[name] == np.float32 for name in stem)
   # Streams 4x longer than the calibration clips stay close to float
   # (measured 2026-12-03: 0.0077 at 16 frames, 0.0076 at 64), and it is the
   # float pooling sums that keep them there: quantized like the rest, the
@@ -241,7 +245,7 @@ def test_quantization_layer_errors_reports_the_int8_conversion(
                  Interpreter(model_path=float_tflite).get_tensor_details()}
   assert len(names & float_names) > 100
   with open(float_tflite, "rb") as f:
-    pool_nodes = set(exporters._pool_state_nodes(f.read()))  # pylint: disable=protected-access
+    pool_nodes = set(quantization.pool_state_nodes(f.read()))
   assert len(pool_nodes) >= 16 and pool_nodes <= float_names
   assert not names & pool_nodes, sorted(names & pool_nodes)[:3]
   # `float_layers=["head"]` keeps the head float; the stage before it and
@@ -254,10 +258,10 @@ def test_quantization_layer_errors_reports_the_int8_conversion(
   # (`export_tflite` then refuses it: Invalid value ... `float_layers`).
   with open(float_tflite, "rb") as f:
     content = f.read()
-  block4 = layers(exporters._layer_nodes(content, ["block4"]))  # pylint: disable=protected-access
+  block4 = layers(quantization.layer_nodes(content, ["block4"]))
   assert {f"block4_layer{i}" for i in range(4)} <= block4
   assert not {"block3_layer3", "head"} & block4
-  assert not exporters._layer_nodes(content, ["block9"])  # pylint: disable=protected-access
+  assert not quantization.layer_nodes(content, ["block9"])
   with pytest.raises(ValueError, match="`representative_clips`"):
     export.quantization_layer_errors(stream_model, (SIZE, SIZE), None)
 
