@@ -45,6 +45,17 @@ def test_layer_nodes_select_layers_and_stages_by_name(tiny_tflite):
   assert quantization.layer_nodes(tiny_tflite, ["block9"]) == []
 
 
+def test_float_layer_nodes_refuses_each_unknown_name(tiny_tflite):
+  assert _layers(quantization.float_layer_nodes(
+      tiny_tflite, ["stem", "head"])) == {"stem", "head"}
+  # One known name does not cover an unknown one.
+  with pytest.raises(ValueError, match=re.escape(
+      "Invalid value received for argument `float_layers`. Expected names "
+      "of layers of the model")) as info:
+    quantization.float_layer_nodes(tiny_tflite, ["stem", "temporal_head"])
+  assert str(info.value).endswith("Received: float_layers='temporal_head'")
+
+
 @pytest.mark.parametrize("value,quantization_mode,expected", [
     (None, "int8", None), (None, None, None), ([], None, ()),
     (["stem"], "int8", ("stem",)), (("stem", "head"), "int8",

@@ -139,6 +139,22 @@ def layer_nodes(model_content: bytes, layers: Sequence[str]) -> List[str]:
   return selected
 
 
+def float_layer_nodes(model_content: bytes,
+                      float_layers: Sequence[str]) -> List[str]:
+  """`layer_nodes` of each named layer; a name that matches none is refused."""
+  nodes = []
+  for name in float_layers:
+    found = layer_nodes(model_content, [name])
+    if not found:
+      raise invalid_value(
+          "float_layers", "names of layers of the model (e.g. 'stem', "
+          "'block4_layer3', 'block4', 'head', 'classifier'; those of the "
+          "Transformer head: 'input_norm', 'attention_norm', 'mlp_norm', "
+          "'output_norm')", name)
+    nodes += found
+  return nodes
+
+
 def _int8_debugger(saved_model_dir: str, representative_dataset,
                    float_pooling: bool, debug_dataset=None,
                    float_layers: Optional[Sequence[str]] = None):
@@ -157,13 +173,7 @@ def _int8_debugger(saved_model_dir: str, representative_dataset,
   if float_layers is None:
     denylist += layer_nodes(debugger.calibrated_model, DEFAULT_FLOAT_LAYERS)
   elif float_layers:
-    found = layer_nodes(debugger.calibrated_model, float_layers)
-    if not found:
-      raise invalid_value(
-          "float_layers", "names of layers of the model (e.g. 'stem', "
-          "'block4_layer3', 'block4', 'head', 'classifier')",
-          list(float_layers))
-    denylist += found
+    denylist += float_layer_nodes(debugger.calibrated_model, float_layers)
   if denylist:
     debugger.options = tf.lite.experimental.QuantizationDebugOptions(
         denylisted_nodes=sorted(set(denylist)))
