@@ -44,6 +44,7 @@ OPTIONS = (("all layers int8", 16, 1, ()), ("64 calibration clips", 64, 1, ()),
 def main():
   parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
   parser.add_argument("--arm", required=True)
+  parser.add_argument("--experiment", default="movinet_grw_airplanes")
   parser.add_argument("--params_override", default="")
   parser.add_argument("--clips", type=int, default=300)
   parser.add_argument("--seed", type=int, default=0)
@@ -57,7 +58,8 @@ def main():
   import numpy as np  # pylint: disable=g-import-not-at-top
   from tf_grw import export  # pylint: disable=g-import-not-at-top
 
-  name, model, params, path = qb.load_arm(args.arm, args.params_override)
+  name, model, params, path = qb.load_arm(args.arm, args.params_override,
+                                          args.experiment)
   frames, size = params.task.validation_data.feature_shape[:2]
   stream = export.inference_keras_model(model, streaming=True)
   data = {}

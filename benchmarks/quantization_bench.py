@@ -61,7 +61,7 @@ VARIANTS = (("float", None, True, None), ("float16", "float16", True, None),
             ("int8_stem", "int8", True, ()), ("int8_all", "int8", False, ()))
 
 
-def load_arm(spec, params_override):
+def load_arm(spec, params_override, experiment="movinet_grw_airplanes"):
   """`name:config_file:model_dir` -> (name, restored model, params, path)."""
   import importlib  # pylint: disable=g-import-not-at-top
   import importlib.util  # pylint: disable=g-import-not-at-top
@@ -75,7 +75,7 @@ def load_arm(spec, params_override):
     name, config_file, model_dir = spec.split(":", 2)
   except ValueError:
     raise SystemExit(f"--arm expects name:config_file:model_dir, got {spec!r}")
-  params = exp_factory.get_exp_config("movinet_grw_airplanes")
+  params = exp_factory.get_exp_config(experiment)
   params = hyperparams.override_params_dict(params, config_file,
                                             is_strict=True)
   if params_override:
@@ -180,6 +180,8 @@ def main():
   parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
   parser.add_argument("--arm", action="append", required=True,
                       help="name:config_file:model_dir (repeat per arm)")
+  parser.add_argument("--experiment", default="movinet_grw_airplanes",
+                      help="registered Model Garden experiment of the arms")
   parser.add_argument("--params_override", default="")
   parser.add_argument("--clips", type=int, default=300,
                       help="held-out test clips streamed per variant")
@@ -205,7 +207,8 @@ def main():
              "command": " ".join(sys.argv)}
   first = None
   for spec in args.arm:
-    name, model, params, path = load_arm(spec, args.params_override)
+    name, model, params, path = load_arm(spec, args.params_override,
+                                         args.experiment)
     frames, size = params.task.validation_data.feature_shape[:2]
     print(f"\n== {name}: {path} ({frames}x{size}x{size}) ==", flush=True)
     stream = export.inference_keras_model(model, streaming=True)
