@@ -10,6 +10,7 @@ from tf_grw import export
 from tf_grw.models.mobilenet.mobilenet_grw import build_mobilenet_grw
 from tf_grw.models.mobilenet.mobilenet_stream import MobilenetVideoStream
 # pylint: disable=g-bad-import-order,unused-import
+from graph_fixtures import HEAD_OP_PREFIXES, head_ops, stream_op_names
 from mobilenet_fixtures import CLASSES, FRAMES, SIZE, video
 from mobilenet_fixtures import tsm_mean, tsm_transformer
 # pylint: enable=g-bad-import-order,unused-import
@@ -95,3 +96,16 @@ def test_saved_model_stream_and_base(tsm_transformer, tmp_path):
     logits = out.pop("logits")
     states = out
   np.testing.assert_allclose(logits, expected, atol=1e-4)
+
+
+def test_transformer_head_ops_sit_under_the_head_layer_name(tsm_transformer):
+  # What `export_tflite(..., float_layers=["temporal_head"])` selects: the
+  # head's ops, and no op of the head outside its name.
+  names = stream_op_names(tsm_transformer.inference_model(streaming=True),
+                          [1, 1, SIZE, SIZE, 3])
+  head = [n.lower() for n in head_ops(names)]
+  for prefix in HEAD_OP_PREFIXES:
+    assert any(n.startswith(prefix) for n in head), prefix
+  outside = [n for n in names if "/temporal_head/" not in n and re.search(
+      r"/(affine|input_norm|output_norm|block0|one_hot)\b", n.lower())]
+  assert not outside, outside[:5]

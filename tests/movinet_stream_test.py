@@ -9,6 +9,7 @@ from official.projects.movinet.modeling import movinet
 from tf_grw.models.movinet.movinet_grw import build_movinet_grw
 from tf_grw.models.movinet.movinet_stream import MovinetTransformerStream
 from tf_grw.models.temporal_head import TemporalTransformerHead
+from graph_fixtures import HEAD_OP_PREFIXES, head_ops, stream_op_names  # pylint: disable=g-bad-import-order
 
 
 @pytest.fixture(scope="module")
@@ -57,3 +58,17 @@ def test_refuses_bad_backbones_inputs_and_sizes(model):
       "stream states and 'image'")) as info:
     stream({"image": _frames(1)})
   assert "Received: inputs=<dict with keys ['image']>" in str(info.value)
+
+
+def test_head_ops_sit_under_the_head_layer_name(model):
+  # `export_tflite(..., float_layers=["temporal_head"])` selects ops by their
+  # name path (tf_grw.export.quantization.layer_nodes): every op of the
+  # stream model must sit under its backbone's or its head's name, the head's
+  # own (affine embedding, buffer write, Transformer, classifier) included.
+  stream = model.inference_model(streaming=True, max_frames=2)
+  names = stream_op_names(stream, [1, 1, 32, 32, 3])
+  scopes = {n.split("/")[1] for n in names if n.startswith(stream.name + "/")}
+  assert scopes == {stream.backbone.name, "temporal_head"}
+  head = [n.lower() for n in head_ops(names)]
+  for prefix in HEAD_OP_PREFIXES:
+    assert any(n.startswith(prefix) for n in head), prefix

@@ -26,6 +26,7 @@ def tiny_tflite():
   x = tf_keras.layers.Conv2D(4, 1, name="block4_layer1")(x)
   x = tf_keras.layers.Conv2D(4, 1, name="block40_layer0")(x)
   x = tf_keras.layers.GlobalAveragePooling2D(name="head")(x)
+  x = tf_keras.layers.Dense(4, name="temporal_head")(x)
   x = tf_keras.layers.Dense(3, name="classifier")(x)
   model = tf_keras.Model(inputs, x)
   return tf.lite.TFLiteConverter.from_keras_model(model).convert()
@@ -45,6 +46,13 @@ def test_layer_nodes_select_layers_and_stages_by_name(tiny_tflite):
   assert quantization.layer_nodes(tiny_tflite, ["block9"]) == []
 
 
+def test_default_float_layers_are_the_stem_and_the_transformer_head(
+    tiny_tflite):
+  assert _layers(quantization.layer_nodes(
+      tiny_tflite, quantization.DEFAULT_FLOAT_LAYERS)) == {"stem",
+                                                           "temporal_head"}
+
+
 def test_float_layer_nodes_refuses_each_unknown_name(tiny_tflite):
   assert _layers(quantization.float_layer_nodes(
       tiny_tflite, ["stem", "head"])) == {"stem", "head"}
@@ -52,8 +60,8 @@ def test_float_layer_nodes_refuses_each_unknown_name(tiny_tflite):
   with pytest.raises(ValueError, match=re.escape(
       "Invalid value received for argument `float_layers`. Expected names "
       "of layers of the model")) as info:
-    quantization.float_layer_nodes(tiny_tflite, ["stem", "temporal_head"])
-  assert str(info.value).endswith("Received: float_layers='temporal_head'")
+    quantization.float_layer_nodes(tiny_tflite, ["stem", "transformer"])
+  assert str(info.value).endswith("Received: float_layers='transformer'")
 
 
 @pytest.mark.parametrize("value,quantization_mode,expected", [

@@ -24,9 +24,10 @@ from tf_grw.export.inference_model import IMAGE
 from tf_grw.export.inference_model import SIGNATURE_KEY
 
 # Layers `export_tflite(..., quantization="int8")` keeps in float unless
-# told otherwise (those the model has): the first convolution, which sees
-# the raw frame (benchmarks/int8_options_bench.py).
-DEFAULT_FLOAT_LAYERS = ("stem",)
+# told otherwise (those the model has): a MoViNet's first convolution, which
+# sees the raw frame (benchmarks/int8_options_bench.py), and the Transformer
+# head, whose input and layer norms do not survive int8 (docs/export.md).
+DEFAULT_FLOAT_LAYERS = ("stem", "temporal_head")
 # Substring of the name of every running-sum pooling state (the cumulative
 # global average pools of the squeeze-excitation layers and of the head).
 _POOL_STATE_MARK = "pool_buffer"
@@ -124,7 +125,10 @@ def layer_nodes(model_content: bytes, layers: Sequence[str]) -> List[str]:
   output tensor name (the TF op path, e.g.
   `movinet_classifier/movinet/block4_layer3/bneck/...`) has `name` as one of
   its `/`-separated path components, or as a prefix of its layer path
-  (`block4` matches every `block4_layer*`).
+  (`block4` matches every `block4_layer*`). The stream models put the
+  Transformer head's ops under `temporal_head/`, so `temporal_head` selects
+  the whole head (its own `block0` shares a component with the MoViNet
+  stage name `block0`: that name selects both).
   """
   from ai_edge_litert.interpreter import Interpreter  # pylint: disable=g-import-not-at-top
   interpreter = Interpreter(model_content=model_content)
@@ -148,9 +152,9 @@ def float_layer_nodes(model_content: bytes,
     if not found:
       raise invalid_value(
           "float_layers", "names of layers of the model (e.g. 'stem', "
-          "'block4_layer3', 'block4', 'head', 'classifier'; those of the "
-          "Transformer head: 'input_norm', 'attention_norm', 'mlp_norm', "
-          "'output_norm')", name)
+          "'block4_layer3', 'block4', 'head', 'classifier'; the Transformer "
+          "head: 'temporal_head', or its 'input_norm', 'attention_norm', "
+          "'mlp_norm', 'output_norm')", name)
     nodes += found
   return nodes
 

@@ -105,9 +105,12 @@ class MobilenetVideoStream(tf_keras.Model):
                                                          training=training))
       states[HEAD_SUM_STATE] = total
     else:
-      z = model.temporal_head.embed(features[:, None])
-      logits, buffer, count = model.temporal_head.step(
-          inputs[HEAD_EMBEDDINGS_STATE], count_in, z, training=training)
+      # Under the head's layer name, as in MovinetTransformerStream (what
+      # `export_tflite(..., float_layers=["temporal_head"])` selects).
+      with tf.name_scope(model.temporal_head.name):
+        z = model.temporal_head.embed(features[:, None])
+        logits, buffer, count = model.temporal_head.step(
+            inputs[HEAD_EMBEDDINGS_STATE], count_in, z, training=training)
       states[HEAD_EMBEDDINGS_STATE] = buffer
     states[HEAD_COUNT_STATE] = tf.cast(
         tf.reshape(count, tf.shape(count_in)), count_in.dtype)

@@ -99,14 +99,17 @@ class MovinetTransformerStream(tf_keras.Model):
     buffer = inputs.pop(HEAD_EMBEDDINGS_STATE)
     count_in = tf.convert_to_tensor(inputs.pop(HEAD_COUNT_STATE))
     endpoints, states = self.backbone(inputs, training=training)
-    features = tf.reduce_mean(endpoints["head"], axis=[2, 3])  # [B, 1, C]
-    z = self.temporal_head.embed(features)  # [B, 1, E]
     if buffer.shape[1] not in (None, self.max_frames):
       raise invalid_value(
           "inputs", f"a state_head_embeddings buffer of {self.max_frames} "
           "frames", Described(f"<buffer of shape {buffer.shape}>"))
-    logits, buffer, new_count = self.temporal_head.step(
-        buffer, count_in, z, training=training)
+    # The head's ops under its layer name, as the backbone's are under its
+    # own: `export_tflite(..., float_layers=["temporal_head"])` finds them.
+    with tf.name_scope(self.temporal_head.name):
+      features = tf.reduce_mean(endpoints["head"], axis=[2, 3])  # [B, 1, C]
+      z = self.temporal_head.embed(features)  # [B, 1, E]
+      logits, buffer, new_count = self.temporal_head.step(
+          buffer, count_in, z, training=training)
     states[HEAD_EMBEDDINGS_STATE] = buffer
     states[HEAD_COUNT_STATE] = new_count
     return logits, states
