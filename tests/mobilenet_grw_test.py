@@ -165,6 +165,8 @@ def test_fit_lowers_loss_and_logs_grw():
   y = np.array([0, 1] * 4)
   x[y == 1] = x[y == 1, ::-1]  # Class 1 plays backwards: time matters.
   history = model.fit(x, y, batch_size=4, epochs=6, verbose=0)
+  # One trace of the training step (tf_grw.models.single_trace).
+  assert model.train_function.experimental_get_tracing_count() == 1
   losses = history.history["loss"]
   assert losses[-1] < losses[0]
   for key in ("grw_loss", "grw_loss_block8", "grw_loss_embedding"):

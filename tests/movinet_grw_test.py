@@ -603,6 +603,9 @@ def test_readme_five_lines_fit_lowers_loss_logs_grw_and_stream():
   x[y == 1] = np.clip(x[y == 1] + 0.4, 0, 1)
   # One full batch per epoch; epochs cost ~0.3 s after the first (tracing).
   history = model.fit(x, y, batch_size=8, epochs=30, verbose=0).history
+  # The "adam" optimizer was built before the step was traced: one trace
+  # (tf_grw.models.single_trace; plain Keras traces this step twice).
+  assert model.train_function.experimental_get_tracing_count() == 1
   assert {"loss", "grw_loss", "grw_loss_block4_layer3",
           "grw_loss_embedding"} <= set(history)
   # Training can drive a window to an exactly ordered 0.0 (float32); the

@@ -3,8 +3,9 @@
 Shared, family-neutral modules here: `grw_endpoints` (GRW taps: entries,
 layers, the summed `grw_loss` metric), `temporal_head` (per-frame embedding
 + small Transformer head and its stream states), `temporal_shift` (TSM),
-`video_inputs` (the video tensor of a classifier's inputs) and `pretrained`
-(weight copies and checkpoint matching). The two families are siblings:
+`video_inputs` (the video tensor of a classifier's inputs), `single_trace`
+(`fit` traces the training step once) and `pretrained` (weight copies and
+checkpoint matching). The two families are siblings:
 `tf_grw.models.movinet` (official MoViNets A0-A5) and
 `tf_grw.models.mobilenet` (per-frame MobileNetV3s).
 

@@ -49,6 +49,7 @@ from tf_grw.models.grw_endpoints import grw_settings_of
 from tf_grw.models.grw_endpoints import GRWTapsMixin
 from tf_grw.models.grw_endpoints import pop_grw_settings
 from tf_grw.models.grw_endpoints import resolve_grw_entries
+from tf_grw.models.single_trace import SingleTraceFitMixin
 from tf_grw.models.mobilenet.mobilenet_backbone import BlockChain
 from tf_grw.models.mobilenet.mobilenet_backbone import check_model_id
 from tf_grw.models.mobilenet.mobilenet_backbone import make_backbone
@@ -79,7 +80,7 @@ INPUT_NORMALIZATIONS = ("imagenet", "none")
 
 
 @tf_keras.utils.register_keras_serializable(package="tf_grw")
-class MobilenetVideoClassifier(tf_keras.Model):
+class MobilenetVideoClassifier(SingleTraceFitMixin, tf_keras.Model):
   """Model Garden's MobileNetV3 run on every frame, with a temporal head.
 
   The plain network (no GRW): what `MobilenetGRWClassifier.inference_model()`

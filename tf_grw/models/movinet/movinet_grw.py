@@ -36,6 +36,7 @@ from tf_grw.models.movinet.movinet_recipes import resolve_endpoints as _resolve_
 from tf_grw.models.movinet.movinet_recipes import valid_grw_endpoints
 from tf_grw.models.movinet.movinet_stream import MovinetTransformerStream
 from tf_grw.models.pretrained import PretrainedLoadReport
+from tf_grw.models.single_trace import SingleTraceFitMixin
 from tf_grw.models.temporal_head import head_init_states as _head_init_states
 from tf_grw.models.temporal_head import head_state_specs as _head_state_specs
 from tf_grw.models.temporal_head import TemporalTransformerHead
@@ -53,7 +54,7 @@ DEFAULT_MAX_FRAMES = 64
 
 
 @tf_keras.utils.register_keras_serializable(package="tf_grw")
-class MovinetGRWClassifier(GRWTapsMixin, tf_keras.Model):
+class MovinetGRWClassifier(GRWTapsMixin, SingleTraceFitMixin, tf_keras.Model):
   """An official MoViNet video classifier trained with GRW smoothing.
 
   The forward pass runs the official `movinet.Movinet` backbone (per-frame
