@@ -10,14 +10,17 @@ calibrate, running pooling sums float) twice, differing in one setting:
 this benchmark) and the default (`DEFAULT_FLOAT_LAYERS`: stem and
 `temporal_head` float). Each streams the `--clips` test clips frame by frame;
 printed per run and variant: top-1, top-1 agreement with the float Keras
-model, max and mean absolute logit difference, file size.
+model, max and mean absolute logit difference, file size. With
+`--report_layers`, the quantization debugger's per-layer error of the default
+variant (what is left once the head is float).
 
 The clips are rendered once (or read from the demo's cache) under
 `--data_dir`.
 
 Usage:
   .venv/bin/python benchmarks/int8_transformer_head_bench.py \
-      --runs grw:100,grw:201,baseline:202 --json /tmp/int8_head.json
+      --runs grw:100,grw:201,baseline:202 [--report_layers] \
+      --json /tmp/int8_head.json
 """
 
 import argparse
@@ -44,6 +47,7 @@ def main():
   parser.add_argument("--clips", type=int, default=300)
   parser.add_argument("--data_dir", default=os.path.join(
       tempfile.gettempdir(), "int8_transformer_head_data"))
+  parser.add_argument("--report_layers", action="store_true")
   parser.add_argument("--json", default=None)
   args = parser.parse_args()
 
@@ -88,6 +92,11 @@ def main():
             f"{row['agreement']:.3f}  max|d| {row['max_abs_diff']:.2f}  "
             f"mean|d| {row['mean_abs_diff']:.3f}  "
             f"{row['file_bytes'] / 1024:,.0f} KB", flush=True)
+    if args.report_layers:
+      worst, summary = qb.layer_report(model, (32, 32), train_x[:16])
+      results.append({"run": run, "int8_layer_errors": {
+          "worst": worst, "summary": summary}})
+      qb.print_layer_report(worst, summary)
   if args.json:
     qb.write_json(args.json, results)
 

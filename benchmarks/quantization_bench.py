@@ -155,6 +155,18 @@ def layer_report(stream_model, image_size, clips, top=8):
   return rows[:top], summary
 
 
+def print_layer_report(worst, summary):
+  """Prints `layer_report`'s summary and worst rows."""
+  print(f"int8 per-layer error (RMSE / scale; 0.29 is rounding alone) "
+        f"over {summary['tensors']} quantized tensors: median "
+        f"{summary['median']:.3f}, max {summary['max']:.3f}, "
+        f"{summary['above_1']} above 1. Worst:")
+  for item in worst:
+    layer = item["tensor_name"].split(";")[0].split("/", 2)[-1]
+    print(f"  {item['op_name']:>16} {layer[:72]:72} "
+          f"{item['rmse/scale']:.3f}", flush=True)
+
+
 def write_json(path, results):
   """Writes `results` atomically (a kill leaves the old file or none)."""
   with open(path + ".partial", "w") as f:
@@ -256,14 +268,7 @@ def main():
     if args.report_layers:
       worst, summary = layer_report(stream, (size, size), cal)
       arm["int8_layer_errors"] = {"worst": worst, "summary": summary}
-      print(f"int8 per-layer error (RMSE / scale; 0.29 is rounding alone) "
-            f"over {summary['tensors']} quantized tensors: median "
-            f"{summary['median']:.3f}, max {summary['max']:.3f}, "
-            f"{summary['above_1']} above 1. Worst:")
-      for item in worst:
-        layer = item["tensor_name"].split(";")[0].split("/", 2)[-1]
-        print(f"  {item['op_name']:>16} {layer[:72]:72} "
-              f"{item['rmse/scale']:.3f}")
+      print_layer_report(worst, summary)
 
     results["arms"][name] = arm
 
