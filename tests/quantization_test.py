@@ -26,14 +26,32 @@ def tiny_tflite():
   x = tf_keras.layers.Conv2D(4, 1, name="block4_layer1")(x)
   x = tf_keras.layers.Conv2D(4, 1, name="block40_layer0")(x)
   x = tf_keras.layers.GlobalAveragePooling2D(name="head")(x)
-  x = tf_keras.layers.Dense(4, name="temporal_head")(x)
-  x = tf_keras.layers.Dense(3, name="classifier")(x)
+  x = tf_keras.layers.Dense(4, name="classifier")(x)
+  # Last, as in the stream models: its final op makes the model's output,
+  # named after the signature (no op path).
+  x = tf_keras.Sequential([tf_keras.layers.Dense(4, activation="relu"),
+                           tf_keras.layers.Dense(3)], name="temporal_head")(x)
   model = tf_keras.Model(inputs, x)
   return tf.lite.TFLiteConverter.from_keras_model(model).convert()
 
 
 def _layers(tensor_names):
-  return {n.split(";")[0].split("/")[1] for n in tensor_names}
+  return {n.split(";")[0].split("/")[1] for n in tensor_names if "/" in n}
+
+
+def _output_name(model_content):
+  from ai_edge_litert.interpreter import Interpreter  # pylint: disable=g-import-not-at-top
+  interpreter = Interpreter(model_content=model_content)
+  (output,) = interpreter.get_output_details()
+  return output["name"]
+
+
+def test_the_output_op_goes_with_the_layer_that_feeds_it(tiny_tflite):
+  output = _output_name(tiny_tflite)
+  assert "/" not in output  # E.g. StatefulPartitionedCall:0.
+  assert output in quantization.layer_nodes(tiny_tflite, ["temporal_head"])
+  for other in (["classifier"], ["stem", "head"]):
+    assert output not in quantization.layer_nodes(tiny_tflite, other)
 
 
 def test_layer_nodes_select_layers_and_stages_by_name(tiny_tflite):

@@ -379,7 +379,7 @@ def export_tflite(model_or_saved_model_path,
       two trained MoViNet-head A0s the float stem lowered the mean logit
       error by a quarter and kept top-1 agreement with float >= 97 %; on
       three Transformer-head A0s the float head lifted it from 0.24-0.63 to
-      0.94-0.96 (docs/export.md). `[]` quantizes every layer.
+      0.940-0.967 (docs/export.md). `[]` quantizes every layer.
       `quantization_layer_errors` reports each quantized layer's error.
 
   Returns:

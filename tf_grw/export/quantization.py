@@ -125,22 +125,39 @@ def layer_nodes(model_content: bytes, layers: Sequence[str]) -> List[str]:
   output tensor name (the TF op path, e.g.
   `movinet_classifier/movinet/block4_layer3/bneck/...`) has `name` as one of
   its `/`-separated path components, or as a prefix of its layer path
-  (`block4` matches every `block4_layer*`). The stream models put the
-  Transformer head's ops under `temporal_head/`, so `temporal_head` selects
-  the whole head (its own `block0` shares a component with the MoViNet
-  stage name `block0`: that name selects both).
+  (`block4` matches every `block4_layer*`). The ops that make the model's
+  outputs (the logits and the new states) are named after the signature's
+  outputs (`StatefulPartitionedCall:0`, no op path): each goes with the
+  layer of the ops that feed it (the Transformer head's last Dense and its
+  buffer update go with `temporal_head`). The stream models put the
+  Transformer head's ops under `temporal_head/`, so `temporal_head`
+  selects the whole head (its own `block0` shares a component with the
+  MoViNet stage name `block0`: that name selects both).
   """
   from ai_edge_litert.interpreter import Interpreter  # pylint: disable=g-import-not-at-top
   interpreter = Interpreter(model_content=model_content)
   names = {t["index"]: t["name"] for t in interpreter.get_tensor_details()}
-  selected = []
-  for op in interpreter._get_ops_details():  # pylint: disable=protected-access
-    for index in op["outputs"]:
-      parts = names[index].split(";")[0].split("/")
-      if any(part == layer or part.startswith(f"{layer}_layer")
-             for part in parts for layer in layers):
-        selected.append(names[index])
-  return selected
+  ops = interpreter._get_ops_details()  # pylint: disable=protected-access
+
+  def path(index):
+    return names[index].split(";")[0].split("/")
+
+  selected = {index for op in ops for index in op["outputs"]
+              if any(part == layer or part.startswith(f"{layer}_layer")
+                     for part in path(index) for layer in layers)}
+  changed = True
+  while changed:  # Outputs without an op path join the layer feeding them.
+    changed = False
+    for op in ops:
+      # (In an already quantized model, a QUANTIZE op of a float layer's
+      # output is the border to the int8 layers after it, not part of it.)
+      if op["op_name"] != "QUANTIZE" and selected.intersection(op["inputs"]):
+        for index in op["outputs"]:
+          if index not in selected and len(path(index)) == 1:
+            selected.add(index)
+            changed = True
+  return [names[index] for op in ops for index in op["outputs"]
+          if index in selected]
 
 
 def float_layer_nodes(model_content: bytes,
