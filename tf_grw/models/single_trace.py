@@ -14,7 +14,10 @@ update are the ones the lazy build would have made.
 
 Legacy optimizers (`tf_keras.optimizers.legacy.*`, what Model Garden's
 optimizer factory returns) create their slots outside the trace already and
-are left alone.
+are left alone. Metrics given by name (`compile(metrics=["mae"])`) are also
+made inside the first trace (a second trace again, measured); metric objects
+(`tf_keras.metrics.MeanAbsoluteError()`), as `launch/fit.py` and the demo
+pass them, are made before it.
 """
 
 import tf_keras
