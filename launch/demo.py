@@ -90,6 +90,9 @@ flags.DEFINE_bool("export", True, "Export and verify the streaming TFLite.")
 flags.DEFINE_list("models", ["movinet"], "Model families compared: movinet "
                   "(MoViNet-A0 stream) and/or mobilenet (per-frame "
                   "MobileNetV3-S with temporal shift).")
+flags.DEFINE_string("movinet_model_id", "a0", "MoViNet arms: the size, with "
+                    "Model Garden's stream recipe (a0-a5, or another key of "
+                    "its movinet.BLOCK_SPECS).")
 flags.DEFINE_integer("mobilenet_embed_dim", 64, "MobileNet arms: per-frame "
                      "embedding width of the Transformer head.")
 flags.DEFINE_integer("workers", None, "Runs trained at once, each in its own "
@@ -270,6 +273,9 @@ def main(argv):
   from tf_grw.analysis import comparison  # pylint: disable=g-import-not-at-top
   from tf_grw.analysis import trajectories  # pylint: disable=g-import-not-at-top
   from tf_grw.datasets import airplanes  # pylint: disable=g-import-not-at-top
+  from tf_grw.models.movinet.movinet_recipes import check_model_id  # pylint: disable=g-import-not-at-top
+  if "movinet" in FLAGS.models:
+    check_model_id(FLAGS.movinet_model_id)
 
   quick = FLAGS.quick
   num_seeds = FLAGS.num_seeds or (2 if quick else 3)
@@ -280,7 +286,8 @@ def main(argv):
   os.makedirs(out, exist_ok=True)
   started = time.time()
   log = _Tee(os.path.join(out, "demo.log"), started)
-  names = {"movinet": "MoViNet-A0 stream", "mobilenet": "MobileNetV3-S"}
+  movinet_name = f"MoViNet-{FLAGS.movinet_model_id.upper()} stream"
+  names = {"movinet": movinet_name, "mobilenet": "MobileNetV3-S"}
   log(f"GRW demo: {' and '.join(names.get(m, m) for m in FLAGS.models)}, "
       f"{num_train} train / {num_test} test "
       f"clips of {FLAGS.num_frames}x{FLAGS.resolution}x{FLAGS.resolution}, "
@@ -294,7 +301,8 @@ def main(argv):
                 normalization=FLAGS.normalization)
   arms, probes, exports = [], {}, {}
   if "movinet" in FLAGS.models:
-    movinet_common = dict(common, head=FLAGS.head, model_options={
+    movinet_common = dict(common, model_id=FLAGS.movinet_model_id,
+                          head=FLAGS.head, model_options={
         "norm_momentum": FLAGS.norm_momentum})
     taps = tuple({"endpoint": e, "center_per_frame": True}
                  if FLAGS.center_per_frame else e
@@ -305,7 +313,7 @@ def main(argv):
                                   **movinet_common)]
     probes.update(baseline=FLAGS.grw_endpoints[0],
                   grw=FLAGS.grw_endpoints[0])
-    exports["grw"] = "grw_a0_stream.tflite"
+    exports["grw"] = f"grw_{FLAGS.movinet_model_id}_stream.tflite"
   if "mobilenet" in FLAGS.models:
     mobilenet_common = dict(
         common, family="mobilenet", model_id="MobileNetV3Small",
@@ -321,7 +329,7 @@ def main(argv):
     probes.update(mobilenet_baseline="embedding", mobilenet_grw="embedding")
     exports["mobilenet_grw"] = "grw_mobilenetv3s_stream.tflite"
   results = {"config": {
-      "model": "MoViNet-A0 stream (causal, 2plus1d, se 2plus3d), from scratch",
+      "model": f"{movinet_name} (causal, 2plus1d, se 2plus3d), from scratch",
       "models": list(FLAGS.models),
       "mobilenet_model": "MobileNetV3-S per frame, causal temporal shift, "
                          "causal Transformer head (embed "

@@ -219,7 +219,7 @@ def main(argv):
   else:
     if _BUILDER.value == "experiment":
       model, label = build_experiment_model()
-      if label in ("a0", "a1", "a2", "a3", "a4", "a5"):
+      if not label.startswith("mobilenet"):
         label = f"movinet_{label}"
     elif _BUILDER.value == "grw":
       model = build_grw_model()

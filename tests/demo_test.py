@@ -8,15 +8,15 @@ import sys
 import numpy as np
 import pytest
 
-_REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from launch_fixtures import env  # pylint: disable=g-bad-import-order
+from launch_fixtures import REPO as _REPO  # pylint: disable=g-bad-import-order
+from movinet_fixtures import SHORT  # pylint: disable=g-bad-import-order
 
 
 def _demo(*args):
-  env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3",
-             PYTHONPATH=_REPO + os.pathsep + os.environ.get("PYTHONPATH", ""))
   return subprocess.run(
       [sys.executable, os.path.join(_REPO, "launch", "demo.py"), *args],
-      capture_output=True, text=True, env=env, check=False, timeout=900)
+      capture_output=True, text=True, env=env(), check=False, timeout=900)
 
 
 @pytest.mark.slow
@@ -52,8 +52,9 @@ def test_tiny_movinet_demo_with_regime_flags(tmp_path):
   # The default `make demo` path (MoViNet arms), shrunk: regime flags reach
   # the data and the arms, and the paired difference is reported.
   # One seed, so that the two worker processes each train one arm at once
-  # (the paired statistics have their own tests in comparison_test.py).
-  result = _demo("--num_train=6", "--num_test=3", "--epochs=1",
+  # (the paired statistics have their own tests in comparison_test.py). The
+  # short A0 (tests/movinet_fixtures.py) stands for A0: the same code path.
+  result = _demo(f"--movinet_model_id={SHORT}", "--num_train=6", "--num_test=3", "--epochs=1",
                  "--num_seeds=1", "--num_frames=4", "--resolution=16",
                  "--batch_size=3", "--window=4", "--noise=0.1", "--jitter=2",
                  "--data_seed=5", "--head=transformer", "--center_per_frame",
@@ -65,6 +66,7 @@ def test_tiny_movinet_demo_with_regime_flags(tmp_path):
   assert (config["noise"], config["jitter"], config["data_seed"],
           config["head"], config["center_per_frame"]) == (
               0.1, 2.0, 5, "transformer", True)
+  assert config["model"].startswith("MoViNet-A0_SHORT stream")
   data = sorted(os.listdir(tmp_path / "data"))
   assert data == ["airplanes_test_3_4f_16px_noise0.1_jitter2_data5.npz",
                   "airplanes_train_6_4f_16px_noise0.1_jitter2_data5.npz"]
@@ -87,8 +89,8 @@ def test_tiny_movinet_demo_with_regime_flags(tmp_path):
     # The diagnostic's profile of every endpoint, with the probe's row.
     names = [row["endpoint"] for row in results["profile"][arm]]
     assert names[0] == "stem" and names[-1] == "embedding"
-    assert "block4_layer3" in names
-  assert "profile at 'block4_layer3'" in result.stdout
+    assert "block4_layer0" in names and "block4_layer1" not in names
+  assert "profile at 'block4_layer0'" in result.stdout
   assert (tmp_path / "profile.md").exists()
   for arm in ("baseline", "grw"):
     assert (tmp_path / f"profile_{arm}.png").exists(), arm
@@ -107,3 +109,10 @@ def test_unknown_model_family_is_refused(tmp_path):
   result = _demo("--models=resnet", f"--output_dir={tmp_path}")
   assert result.returncode != 0
   assert "Invalid value received for argument `models`" in result.stderr
+
+
+def test_unknown_movinet_size_is_refused(tmp_path):
+  result = _demo("--movinet_model_id=a9", f"--output_dir={tmp_path}")
+  assert result.returncode != 0
+  assert "Invalid value received for argument `model_id`" in result.stderr
+  assert not os.path.exists(tmp_path / "data")

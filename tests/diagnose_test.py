@@ -1,6 +1,7 @@
 """Tests for launch/diagnose.py: profiling a saved checkpoint from the shell.
 
-A tiny `movinet_grw_airplanes` model (MoViNet-A0 stream, 4 frames of 32x32)
+A tiny `movinet_grw_airplanes` model (the short A0 stream of
+`movinet_fixtures.py`, 4 frames of 32x32)
 is saved with its residual branches opened; the launcher restores it through
 a fresh task, reads the clips through Model Garden's video input, and its
 profile must be the saved model's own profile on the same clips (a launcher
@@ -24,6 +25,7 @@ from official.core import task_factory
 from tf_grw.analysis import diagnose
 import tf_grw.modelgarden.experiments  # pylint: disable=unused-import
 from launch_fixtures import load_launch_module  # pylint: disable=g-bad-import-order
+from movinet_fixtures import SHORT  # pylint: disable=g-bad-import-order
 from video_fixtures import write_records  # pylint: disable=g-bad-import-order
 
 _EXPERIMENT = "movinet_grw_airplanes"
@@ -35,7 +37,7 @@ def _override(records):
           "min_image_size": 32, "num_examples": _CLIPS,
           "global_batch_size": _CLIPS}
   return {"task": {"train_data": data, "validation_data": data,
-                   "grw": {"window": 4}}}
+                   "model": {"model_id": SHORT}, "grw": {"window": 4}}}
 
 
 @pytest.fixture(scope="module")
@@ -105,7 +107,7 @@ def test_airplanes_clips_and_bad_arguments(launcher, saved):
   assert profile.rows[0]["probe_accuracy"] is not None  # Labels came along.
   # The MoViNet head pools `head` over time: left out, streamed or not.
   names = [r["endpoint"] for r in profile.rows]
-  assert names[-1] == "block4_layer3" and "head" not in names
+  assert names[-1] == "block4_layer0" and "head" not in names
   streamed, _ = launcher.diagnose_checkpoint(
       saved["params"], saved["prefix"], data="airplanes", num_clips=5,
       streaming=True)

@@ -18,6 +18,7 @@ from matplotlib.image import imread as plt_imread
 from tf_grw.analysis.diagnosis import COLUMNS
 from tf_grw.analysis.diagnosis import diagnose
 from tf_grw.analysis.diagnosis import SmoothnessProfile
+from movinet_fixtures import SHORT  # pylint: disable=g-bad-import-order
 
 N, T, SIZE = 48, 8, 4
 
@@ -128,7 +129,8 @@ def test_bad_clips_and_model():
 @pytest.mark.slow
 def test_movinet_profile_every_endpoint_in_depth_order():
   from tf_grw.models.movinet.movinet_grw import build_movinet_grw  # pylint: disable=g-import-not-at-top
-  model = build_movinet_grw("a0", num_classes=3, num_frames=4, image_size=32,
+  # The short A0 (tests/movinet_fixtures.py): every stage, one layer each.
+  model = build_movinet_grw(SHORT, num_classes=3, num_frames=4, image_size=32,
                             head="transformer", window=3, embed_dim=8,
                             transformer_heads=2)
   clips = np.random.default_rng(0).integers(0, 256, (4, 4, 32, 32, 3),
@@ -136,7 +138,7 @@ def test_movinet_profile_every_endpoint_in_depth_order():
   profile = diagnose(model, clips)
   names = [r["endpoint"] for r in profile.rows]
   assert names[0] == "stem" and names[-2:] == ["head", "embedding"]
-  assert "block4_layer3" in names and "block0_layer0" in names
+  assert "block4_layer0" in names and "block0_layer0" in names
   assert profile.window == 4
   by_name = {r["endpoint"]: r for r in profile.rows}
   assert by_name["embedding"]["channels"] == 8
@@ -216,8 +218,8 @@ def test_official_stream_classifier_whole_clip_equals_frame_by_frame():
   from official.projects.movinet.modeling import movinet  # pylint: disable=g-import-not-at-top
   from official.projects.movinet.modeling import movinet_model  # pylint: disable=g-import-not-at-top
   tf_keras.utils.set_random_seed(1)
-  backbone = movinet.Movinet(
-      "a0", causal=True, use_external_states=True, conv_type="2plus1d",
+  backbone = movinet.Movinet(  # The short A0 (tests/movinet_fixtures.py).
+      SHORT, causal=True, use_external_states=True, conv_type="2plus1d",
       se_type="2plus3d", activation="hard_swish",
       gating_activation="hard_sigmoid")
   model = movinet_model.MovinetClassifier(backbone, num_classes=3,
@@ -230,7 +232,7 @@ def test_official_stream_classifier_whole_clip_equals_frame_by_frame():
   whole = diagnose(model, clips).rows
   streamed = diagnose(model, clips, streaming=True).rows
   names = [r["endpoint"] for r in whole]
-  assert names[-1] == "block4_layer3"  # `head` is pooled over time.
+  assert names[-1] == "block4_layer0"  # `head` is pooled over time.
   assert [r["endpoint"] for r in streamed] == names
   for row, want in zip(streamed, whole):
     for column in COLUMNS[1:8]:

@@ -1,6 +1,7 @@
 """Tests for launch/evaluate.py: restoring a checkpoint and scoring records.
 
-A tiny `movinet_grw_airplanes` model (MoViNet-A0 stream, 4 frames of 32x32)
+A tiny `movinet_grw_airplanes` model (the short A0 stream of
+`movinet_fixtures.py`, 4 frames of 32x32)
 is saved with random weights; `evaluate` reads it back through a fresh task
 and Model Garden's video input, and its logits must be the saved model's own
 on the same clips, whole or frame by frame. The EMA path reads the
@@ -20,6 +21,7 @@ from official.core import exp_factory
 from official.core import task_factory
 import tf_grw.modelgarden.experiments  # pylint: disable=unused-import
 from launch_fixtures import load_launch_module  # pylint: disable=g-bad-import-order
+from movinet_fixtures import SHORT  # pylint: disable=g-bad-import-order
 from video_fixtures import write_records  # pylint: disable=g-bad-import-order
 
 _EXPERIMENT = "movinet_grw_airplanes"
@@ -31,7 +33,7 @@ def _override(records, ema=False):
           "min_image_size": 32, "num_examples": _CLIPS,
           "global_batch_size": _CLIPS}
   override = {"task": {"train_data": data, "validation_data": data,
-                       "grw": {"window": 4}}}
+                       "model": {"model_id": SHORT}, "grw": {"window": 4}}}
   if ema:
     override["trainer"] = {"optimizer_config": {"ema": {
         "average_decay": 0.9, "trainable_weights_only": False}}}

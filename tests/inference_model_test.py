@@ -1,7 +1,8 @@
 """Tests of `tf_grw.export.inference_model` (the plain model the exports are built from).
 
 The export round trips (SavedModel, TF Lite, '3d_2plus1d' conversion) are in
-export_test.py; these are the resolution rules and their errors.
+export_test.py; these are the resolution rules and their errors, on the
+short A0 of `movinet_fixtures.py` (the rebuild reads the size from the config).
 """
 
 import re
@@ -14,13 +15,14 @@ from official.projects.movinet.modeling import movinet
 from official.projects.movinet.modeling import movinet_model
 from tf_grw.export.inference_model import inference_keras_model
 from tf_grw.export.inference_model import whole_clip_function
+from movinet_fixtures import SHORT  # pylint: disable=g-bad-import-order
 
 
 def _official(causal=True, use_external_states=False, frames=None):
   tf_keras.utils.set_random_seed(0)
   spec = tf_keras.layers.InputSpec(shape=[None, frames, None, None, 3])
   backbone = movinet.Movinet(
-      model_id="a0", causal=causal, conv_type="2plus1d", se_type="2plus3d",
+      model_id=SHORT, causal=causal, conv_type="2plus1d", se_type="2plus3d",
       use_sync_bn=False, use_external_states=use_external_states,
       input_specs=spec)
   return movinet_model.MovinetClassifier(
@@ -95,7 +97,7 @@ def test_rebuild_keeps_se_gating_and_pooling_and_fails_loudly_without_them():
   """
   tf_keras.utils.set_random_seed(0)
   backbone = movinet.Movinet(
-      model_id="a0", causal=True, conv_type="2plus1d", se_type="2plus3d",
+      model_id=SHORT, causal=True, conv_type="2plus1d", se_type="2plus3d",
       gating_activation="hard_sigmoid", average_pooling_type="2d",
       use_sync_bn=False)
   model = movinet_model.MovinetClassifier(backbone, 3)

@@ -19,3 +19,15 @@ def load_launch_module(name):
   sys.modules[spec.name] = module
   spec.loader.exec_module(module)
   return module
+
+
+def env(**variables):
+  """The environment of a launched script: this repo importable, TF quiet.
+
+  `tests/subprocess_site` on the path registers the short A0
+  (`movinet_fixtures.SHORT`) in the process and in those it spawns.
+  """
+  path = os.pathsep.join([REPO, os.path.join(REPO, "tests", "subprocess_site"),
+                          os.environ.get("PYTHONPATH", "")])
+  return dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", PYTHONPATH=path,
+              **variables)

@@ -2,6 +2,8 @@
 
 import pytest
 
+from official.projects.movinet.modeling import movinet
+from movinet_fixtures import SHORT  # pylint: disable=g-bad-import-order
 from tf_grw.core.grw_settings import GRWSettings
 from tf_grw.models import grw_endpoints
 from tf_grw.models.movinet import movinet_recipes
@@ -45,6 +47,26 @@ def test_recipes():
 def test_bad_recipe_arguments(kwargs, message):
   with pytest.raises(ValueError, match=message):
     movinet_recipes.movinet_recipe(**kwargs)
+
+
+def test_model_ids_are_model_gardens_block_specs():
+  # Model Garden's own small t0 (not one of the official recipes) takes A0's
+  # recipe; the short A0 the tests register in BLOCK_SPECS is accepted and
+  # its endpoints follow its spec (one layer per stage).
+  assert movinet_recipes.movinet_recipe("t0") == dict(
+      movinet_recipes.movinet_recipe("a0"), model_id="t0")
+  assert movinet_recipes.movinet_recipe("t0", stream=False) == dict(
+      movinet_recipes.movinet_recipe("a0", stream=False), model_id="t0")
+  assert movinet_recipes.check_model_id(SHORT) == SHORT
+  assert movinet_recipes.valid_grw_endpoints(SHORT) == [
+      "stem", *[n for b in range(5) for n in (f"block{b}", f"block{b}_layer0")]]
+  with pytest.raises(ValueError) as info:
+    movinet_recipes.check_model_id("A0")
+  assert str(info.value) == (
+      "Invalid value received for argument `model_id`. Expected one of "
+      f"{sorted(movinet.BLOCK_SPECS)} (the keys of Model Garden's "
+      "movinet.BLOCK_SPECS). Received: model_id='A0'")
+  assert {"a0", "a5", "t0", SHORT} <= set(movinet.BLOCK_SPECS)
 
 
 def test_embedding_only_with_the_transformer_head():

@@ -1,4 +1,7 @@
-"""Tests of `tf_grw.models.movinet.movinet_stream` (the Transformer-head MoViNet stream model)."""
+"""Tests of `tf_grw.models.movinet.movinet_stream` (the Transformer-head MoViNet stream model).
+
+On the short A0 of `movinet_fixtures.py` (every stage, one layer each).
+"""
 
 import re
 
@@ -10,11 +13,12 @@ from tf_grw.models.movinet.movinet_grw import build_movinet_grw
 from tf_grw.models.movinet.movinet_stream import MovinetTransformerStream
 from tf_grw.models.temporal_head import TemporalTransformerHead
 from graph_fixtures import HEAD_OP_PREFIXES, head_ops, stream_op_names  # pylint: disable=g-bad-import-order
+from movinet_fixtures import SHORT  # pylint: disable=g-bad-import-order
 
 
 @pytest.fixture(scope="module")
 def model():
-  return build_movinet_grw("a0", num_classes=3, head="transformer",
+  return build_movinet_grw(SHORT, num_classes=3, head="transformer",
                            grw_endpoints=["embedding"], embed_dim=8,
                            transformer_heads=2, window=3)
 
@@ -40,7 +44,7 @@ def test_full_buffer_keeps_the_first_frames_logits(model):
 
 
 def test_refuses_bad_backbones_inputs_and_sizes(model):
-  backbone = movinet.Movinet(model_id="a0", causal=True,
+  backbone = movinet.Movinet(model_id=SHORT, causal=True,
                              use_external_states=False)
   head = TemporalTransformerHead(num_classes=3, embed_dim=8, num_heads=2)
   with pytest.raises(ValueError, match=re.escape(

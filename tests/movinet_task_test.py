@@ -14,6 +14,7 @@ from official.projects.movinet.modeling import movinet_model
 from tf_grw.modelgarden import experiments  # pylint: disable=unused-import
 from tf_grw.modelgarden import movinet_task
 from tf_grw.modelgarden import task as grw_task
+from movinet_fixtures import SHORT  # pylint: disable=g-bad-import-order
 
 
 def test_default_config_maps_to_paper_model():
@@ -34,7 +35,8 @@ def _tiny_task_config(**task_overrides):
   config = exp_factory.get_exp_config("movinet_grw_kinetics600")
   override = {
       "task": {
-          "model": {"head": "movinet", "use_sync_bn": False,
+          "model": {"model_id": SHORT, "head": "movinet",
+                    "use_sync_bn": False,
                     "dropout_rate": 0.0},
           "grw": {"endpoints": [{"name": "block1", "window": 3}],
                   "normalization": "batch_norm"},
@@ -47,9 +49,12 @@ def _tiny_task_config(**task_overrides):
 
 
 def _official_checkpoint(path, num_classes=600):
-  """An official A0-stream MovinetClassifier checkpoint, random weights."""
+  """An official stream MovinetClassifier checkpoint, random weights.
+
+  Of the short A0 (tests/movinet_fixtures.py), as the task config above.
+  """
   backbone = movinet.Movinet(
-      model_id="a0", causal=True, conv_type="2plus1d", se_type="2plus3d",
+      model_id=SHORT, causal=True, conv_type="2plus1d", se_type="2plus3d",
       activation="hard_swish", gating_activation="hard_sigmoid",
       use_external_states=False)
   official = movinet_model.MovinetClassifier(
@@ -67,9 +72,9 @@ def test_model_init_checkpoint_and_loss_split(tmp_path):
                              init_checkpoint_modules="backbone")
   task = task_factory.get_task(config.task)
   model = task.build_model()
-  # `grw_loss_block1_layer2` exists before training (the GRW layer makes it).
+  # `grw_loss_block1_layer0` exists before training (the GRW layer makes it).
   assert {m.name for m in model.metrics} == {"grw_loss",
-                                             "grw_loss_block1_layer2"}
+                                             "grw_loss_block1_layer0"}
   head_before = [v.numpy() for v in model.classifier_head.weights]
   task.initialize(model)
   for ours, theirs in zip(model.backbone.weights, official.backbone.weights):
@@ -102,7 +107,7 @@ def test_model_init_checkpoint_and_loss_split(tmp_path):
   # The GRW metric is the unweighted loss: weight 0.1.
   np.testing.assert_allclose(float(logs["grw_loss"]),
                              10.0 * float(logs["grw_term"]), rtol=1e-5)
-  np.testing.assert_allclose(float(logs["grw_loss_block1_layer2"]),
+  np.testing.assert_allclose(float(logs["grw_loss_block1_layer0"]),
                              float(logs["grw_loss"]), rtol=1e-6)
   # Validation: no GRW in inference, the L2 term stays.
   logs = task.validation_step((features, labels), model,

@@ -2,8 +2,9 @@
 
 Two tiny TFRecord files of `tf.train.SequenceExample`s (JPEG frames, the
 layout of `tf_grw.datasets.video_records`) feed the CPU smoke config
-(`configs/smoke_cpu.yaml` over `movinet_grw_kinetics600`): the Transformer
-head with GRW, two learning-rate groups and EMA.
+(`configs/smoke_cpu.yaml` over `movinet_grw_kinetics600`, on the short A0 of
+`movinet_fixtures.py`): the Transformer head with GRW and two learning-rate
+groups.
 
 * `launch/train.py --mode=train` runs in a subprocess writing a checkpoint
   every step and is killed (SIGKILL) after step 2. The checkpoints it left
@@ -33,8 +34,10 @@ from official.core import task_factory
 from official.core import train_lib
 from official.core import train_utils
 from official.modeling import hyperparams
+from launch_fixtures import env as launch_env  # pylint: disable=g-bad-import-order
 from launch_fixtures import load_launch_module  # pylint: disable=g-bad-import-order
 from launch_fixtures import REPO  # pylint: disable=g-bad-import-order
+from movinet_fixtures import SHORT  # pylint: disable=g-bad-import-order
 from video_fixtures import write_records  # pylint: disable=g-bad-import-order
 
 _REPO = REPO
@@ -51,7 +54,8 @@ def records(tmp_path_factory):
 
 def _override(records, **trainer):
   return json.dumps({
-      "task": {"train_data": {"input_path": records["train"]},
+      "task": {"model": {"model_id": SHORT},
+               "train_data": {"input_path": records["train"]},
                "validation_data": {"input_path": records["valid"]}},
       "trainer": trainer})
 
@@ -100,8 +104,6 @@ def killed_run(records, tmp_path_factory):
   """
   folder = tmp_path_factory.mktemp("killed")
   model_dir = str(folder / "model")
-  env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3",
-             PYTHONPATH=_REPO + os.pathsep + os.environ.get("PYTHONPATH", ""))
   command = [sys.executable, os.path.join(_REPO, "launch", "train.py"),
              f"--experiment={_EXPERIMENT}", f"--config_file={_SMOKE}",
              "--mode=train", f"--model_dir={model_dir}",
@@ -109,7 +111,7 @@ def killed_run(records, tmp_path_factory):
   log_path = folder / "train.log"
   with open(log_path, "w") as log:
     process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT,
-                               env=env, cwd=str(folder))
+                               env=launch_env(), cwd=str(folder))
     try:
       latest = _wait_for_checkpoint(model_dir, process, step=2)
     finally:

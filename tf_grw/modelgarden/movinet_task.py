@@ -47,7 +47,8 @@ class MovinetGRWModel(hyperparams.Config):
 
   Attributes:
     model_type: fixed name, for Model Garden tooling that reads it.
-    model_id: "a0" ... "a5".
+    model_id: "a0" ... "a5" (or another key of Model Garden's
+      `movinet.BLOCK_SPECS`, with A0's recipe).
     stream: causal stream recipe (True) or base recipe (False).
     conv_type: None for the recipe's, or "2plus1d", "3d_2plus1d", "3d".
     head: "transformer" (the paper's final-layer head) or "movinet" (the

@@ -30,6 +30,7 @@ from tf_grw.models.grw_endpoints import pop_grw_settings
 from tf_grw.models.movinet.movinet_recipes import CONV_TYPES
 from tf_grw.models.movinet import movinet_official
 from tf_grw.models.movinet.movinet_recipes import EMBEDDING
+from tf_grw.models.movinet.movinet_recipes import check_model_id
 from tf_grw.models.movinet.movinet_recipes import MODEL_IDS
 from tf_grw.models.movinet.movinet_recipes import movinet_recipe
 from tf_grw.models.movinet.movinet_recipes import resolve_endpoints as _resolve_endpoints
@@ -92,7 +93,8 @@ class MovinetGRWClassifier(GRWTapsMixin, SingleTraceFitMixin, tf_keras.Model):
 
   Args:
     num_classes: number of output logits.
-    model_id: MoViNet size, one of `MODEL_IDS`.
+    model_id: MoViNet size, one of `MODEL_IDS` (or another key of Model
+      Garden's `movinet.BLOCK_SPECS`, see `check_model_id`).
     causal, conv_type, se_type, activation, gating_activation,
       use_positional_encoding, stochastic_depth_drop_rate, use_sync_bn,
       norm_momentum, norm_epsilon: `movinet.Movinet` arguments.
@@ -169,8 +171,7 @@ class MovinetGRWClassifier(GRWTapsMixin, SingleTraceFitMixin, tf_keras.Model):
                **kwargs):
     super().__init__(**kwargs)
     # Validate everything cheap before building the backbone.
-    if model_id not in MODEL_IDS:
-      raise invalid_value("model_id", f"one of {list(MODEL_IDS)}", model_id)
+    check_model_id(model_id)
     if head not in HEADS:
       raise invalid_value("head", f"one of {list(HEADS)}", head)
     if conv_type not in CONV_TYPES:
@@ -539,7 +540,8 @@ def build_movinet_grw(model_id: str = "a0",
   for A3.
 
   Args:
-    model_id: "a0" ... "a5".
+    model_id: "a0" ... "a5" (or another key of Model Garden's
+      `movinet.BLOCK_SPECS`, with A0's recipe; see `movinet_recipe`).
     num_classes: number of classes (600 matches the Kinetics-600 checkpoints).
     stream: causal stream recipe (True) or base recipe (False).
     grw_endpoints: where GRW applies, see `MovinetGRWClassifier`. A stage

@@ -1,7 +1,10 @@
 """Official Model Garden MoViNet recipes and the GRW endpoint names of each size.
 
 `movinet_recipe` gives the official stream / base recipe of a MoViNet size as
-`tf_grw.models.movinet.movinet_grw.MovinetGRWClassifier` arguments; `valid_grw_endpoints`
+`tf_grw.models.movinet.movinet_grw.MovinetGRWClassifier` arguments;
+`check_model_id` accepts the sizes Model Garden knows (the keys of its
+`movinet.BLOCK_SPECS`: a0-a5, its small `t0`, and any spec registered there);
+`valid_grw_endpoints`
 lists where GRW taps may go (`stem`, `block{b}_layer{l}`, stages `block{b}`,
 `embedding`), read from the official block specs.
 
@@ -19,11 +22,34 @@ from tf_grw.models.grw_endpoints import EMBEDDING
 from tf_grw.models.grw_endpoints import GRWSpec
 from tf_grw.models.grw_endpoints import resolve_grw_entries
 
-__all__ = ["MODEL_IDS", "CONV_TYPES", "EMBEDDING", "movinet_recipe",
-           "valid_grw_endpoints", "resolve_endpoints"]
+__all__ = ["MODEL_IDS", "CONV_TYPES", "EMBEDDING", "check_model_id",
+           "movinet_recipe", "valid_grw_endpoints", "resolve_endpoints"]
 
 MODEL_IDS = ("a0", "a1", "a2", "a3", "a4", "a5")
 CONV_TYPES = ("3d", "2plus1d", "3d_2plus1d")
+
+
+def check_model_id(model_id: str) -> str:
+  """Returns `model_id` if Model Garden's `movinet.BLOCK_SPECS` has it.
+
+  The official sizes are `MODEL_IDS`; Model Garden also registers a small
+  `"t0"`, and a spec added to `movinet.BLOCK_SPECS` (a smaller network for
+  smoke runs, say) is accepted the same way.
+
+  Example:
+
+  >>> check_model_id("t0")
+  't0'
+  >>> check_model_id("a9")
+  Traceback (most recent call last):
+  ...
+  ValueError: Invalid value received for argument `model_id`. Expected one of ['a0', ...
+  """
+  if not isinstance(model_id, str) or model_id not in movinet.BLOCK_SPECS:
+    raise invalid_value(
+        "model_id", f"one of {sorted(movinet.BLOCK_SPECS)} (the keys of "
+        "Model Garden's movinet.BLOCK_SPECS)", model_id)
+  return model_id
 
 
 def movinet_recipe(model_id: str = "a0", stream: bool = True) -> Dict[str, Any]:
@@ -51,8 +77,12 @@ def movinet_recipe(model_id: str = "a0", stream: bool = True) -> Dict[str, Any]:
   0.1, RMSprop) are not model arguments; pass `l2_weight_decay=3e-5` to
   `build_movinet_grw` to get Model Garden's regularizer.
 
+  Other sizes `check_model_id` accepts (Model Garden's `t0`, a spec
+  registered in `movinet.BLOCK_SPECS`) have no published recipe: they take
+  A0's.
+
   Args:
-    model_id: one of `MODEL_IDS`.
+    model_id: one of `MODEL_IDS`, or another key of `movinet.BLOCK_SPECS`.
     stream: the causal stream recipe (True) or the base recipe (False).
 
   Returns:
@@ -65,10 +95,11 @@ def movinet_recipe(model_id: str = "a0", stream: bool = True) -> Dict[str, Any]:
   >>> movinet_recipe("a0", stream=False)["conv_type"]
   '3d'
   """
-  if model_id not in MODEL_IDS:
-    raise invalid_value("model_id", f"one of {list(MODEL_IDS)}", model_id)
+  check_model_id(model_id)
   if not isinstance(stream, bool):
     raise invalid_value("stream", "a bool", stream)
+  if model_id not in MODEL_IDS:
+    return dict(movinet_recipe("a0", stream), model_id=model_id)
   common = dict(
       model_id=model_id,
       stochastic_depth_drop_rate=0.2,
