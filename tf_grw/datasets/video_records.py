@@ -166,7 +166,7 @@ class PrepareReport:
   >>> out = tempfile.mkdtemp()
   >>> report = prepare_records([VideoEntry("/no/such.mp4", "run")], out,
   ...                          "train", {"run": 0}, num_shards=1,
-  ...                          num_workers=1, progress=False)
+  ...                          num_workers=0, progress=False)
   >>> report.num_written, report.num_skipped, report.skipped[0].reason
   (0, 1, 'missing: file not found')
   >>> report.file_pattern == os.path.join(out, "train-*-of-00001.tfrecord")
@@ -325,7 +325,7 @@ def prepare_records(
   >>> entries = list_path_csv(os.path.join(root, "videos.csv"))
   >>> report = prepare_records(entries, os.path.join(root, "records"),
   ...                          "train", build_label_map(entries), fps=10.0,
-  ...                          short_side=128, num_shards=1, num_workers=1,
+  ...                          short_side=128, num_shards=1, num_workers=0,
   ...                          progress=False)
   >>> report.num_written, [s.reason for s in report.skipped]
   (0, ['missing: file not found'])
