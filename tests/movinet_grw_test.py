@@ -3,11 +3,12 @@
 Inputs are tiny (4 frames of 32x32) and models are shared per module: one
 MoViNet-A0 backbone takes several seconds to build on a loaded 2-core CPU.
 The official sizes are built where the size is what is checked (parameter
-counts, Model Garden's registered experiment, the GRW model trained below
-and its op-for-op official inference graph, the endpoint taps); checkpoint
-loading, the Transformer-head variant, conv-type conversion and the
-README's `fit` use the short A0 of `movinet_fixtures.py` (every stage, one
-layer each).
+counts, Model Garden's registered experiment, the endpoint taps, whose stage
+names mean a stage's last of several layers); the rest (the GRW-trained
+model and its op-for-op official inference graph, checkpoint loading, the
+Transformer-head variant, conv-type conversion, the README's `fit`) uses the
+short A0 of `movinet_fixtures.py` (every stage, one layer each), against
+official models of the same spec built by Model Garden.
 """
 
 import numpy as np
@@ -129,19 +130,22 @@ def test_bad_arguments(kwargs, message):
   assert str(info.value).startswith(message)
 
 
-# -- a trained A0 stream model, shared -----------------------------------------
+# -- a trained stream model (short A0), shared ---------------------------------
 
 
 @pytest.fixture(scope="module")
-def stream_a0():
+def stream_short():
   # Seeded so that every run trains the same weights (a failure repeats).
+  # The short A0: a stage name is its only layer here; stage names that
+  # mean a stage's last of several layers are checked on the whole A0 in
+  # test_each_grw_loss_comes_from_the_endpoint_it_names.
   tf_keras.utils.set_random_seed(0)
   model = build_movinet_grw(
-      "a0", num_classes=CLASSES,
+      SHORT, num_classes=CLASSES,
       grw_endpoints=["stem", "block1",
                      # Monitor only; alpha > 0 keeps its loss from
                      # saturating at 0 on 2 orderings.
-                     {"endpoint": "block3_layer1", "window": 3,
+                     {"endpoint": "block3_layer0", "window": 3,
                       "weight": 0.0, "alpha": 0.5}],
       window=4, dropout_rate=0.0, stochastic_depth_drop_rate=0.0)
   _set_rezero(model)
@@ -149,8 +153,8 @@ def stream_a0():
   return model
 
 
-def test_grw_loss_only_in_training(stream_a0):
-  model = stream_a0
+def test_grw_loss_only_in_training(stream_short):
+  model = stream_short
   x = _video()
   # Stochastic depth and dropout draw at random in training; an unlucky draw
   # can leave a GRW window exactly ordered (loss 0.0). Seed the draw.
@@ -169,18 +173,18 @@ def test_grw_loss_only_in_training(stream_a0):
   assert not model.losses
 
 
-def test_grw_metrics_and_total(stream_a0):
-  model = stream_a0
+def test_grw_metrics_and_total(stream_short):
+  model = stream_short
   model.reset_metrics()
   model(_video(), training=True)
   results = {m.name: float(m.result()) for m in model.metrics}
-  parts = ["grw_loss_stem", "grw_loss_block1_layer2", "grw_loss_block3_layer1"]
+  parts = ["grw_loss_stem", "grw_loss_block1_layer0", "grw_loss_block3_layer0"]
   assert set(parts + ["grw_loss"]) <= set(results)
   # Unweighted losses, also for the weight-0 tap (alpha > 0 keeps it off 0).
   # The GRW-trained taps can reach an exactly ordered window (0.0 in
   # float32), so they are only non-negative.
   assert all(results[p] >= 0 for p in parts), results
-  assert results["grw_loss_block3_layer1"] > 0, results
+  assert results["grw_loss_block3_layer0"] > 0, results
   np.testing.assert_allclose(results["grw_loss"],
                              sum(results[p] for p in parts), rtol=1e-5)
   # The per-endpoint metric is the unweighted loss: weight * metric == loss.
@@ -264,8 +268,8 @@ def test_each_grw_loss_comes_from_the_endpoint_it_names():
       0.1 * expected["stem"])
 
 
-def test_grw_gradients_reach_backbone(stream_a0):
-  model = stream_a0
+def test_grw_gradients_reach_backbone(stream_short):
+  model = stream_short
   stem_kernel = [v for v in model.backbone.trainable_variables
                  if v.name.startswith("stem")][0]
   with tf.GradientTape() as tape:
@@ -287,14 +291,21 @@ def _op_types(model, training, grw_layers=()):
 
 
 @pytest.fixture(scope="module")
-def inference_a0(stream_a0):
-  """`stream_a0.inference_model()`: the plain official model it exports."""
-  return stream_a0.inference_model()
+def inference_short(stream_short):
+  """`stream_short.inference_model()`: the plain official model it exports."""
+  return stream_short.inference_model()
+
+
+@pytest.fixture(scope="module")
+def official_short():
+  """The official classifier of the same size and recipe, built apart."""
+  return _official(SHORT)
 
 
 @pytest.mark.slow
-def test_inference_graph_is_the_official_one_op_for_op(stream_a0,
-                                                       inference_a0):
+def test_inference_graph_is_the_official_one_op_for_op(stream_short,
+                                                       inference_short,
+                                                       official_short):
   """README: zero inference overhead.
 
   The exported model (`inference_model()`) traces exactly the official
@@ -302,21 +313,22 @@ def test_inference_graph_is_the_official_one_op_for_op(stream_a0,
   (its backbone keeps the training recipe's sync batch norm, which is never
   fused, hence the rebuilt plain model for export).
   """
-  official_ops, _ = _op_types(_official("a0"), training=False)
-  ops, grw_names = _op_types(inference_a0, training=False)
+  official_ops, _ = _op_types(official_short, training=False)
+  ops, grw_names = _op_types(inference_short, training=False)
   assert ops == official_ops and not grw_names
-  layers = stream_a0.grw_layers
+  layers = stream_short.grw_layers
   assert len(layers) == 3
-  inference_ops, grw_names = _op_types(stream_a0, False, layers)
+  inference_ops, grw_names = _op_types(stream_short, False, layers)
   assert not grw_names
   # Teeth: in training the same model traces the GRW losses.
-  training_ops, grw_names = _op_types(stream_a0, True, layers)
+  training_ops, grw_names = _op_types(stream_short, True, layers)
   assert grw_names and len(training_ops) > len(inference_ops)
 
 
-def test_inference_model_is_official_and_equal(stream_a0, inference_a0):
-  model = stream_a0
-  inference = inference_a0
+def test_inference_model_is_official_and_equal(stream_short, inference_short,
+                                              official_short):
+  model = stream_short
+  inference = inference_short
   assert type(inference) is (  # pylint: disable=unidiomatic-typecheck
       movinet_model.MovinetClassifier)
   assert not [l for l in inference.submodules
@@ -327,12 +339,11 @@ def test_inference_model_is_official_and_equal(stream_a0, inference_a0):
   # Same parameters as the official classifier: ours minus GRW statistics.
   grw_params = sum(l.count_params() for l in model.grw_layers)
   assert inference.count_params() == model.count_params() - grw_params
-  assert inference.count_params() == (
-      PINNED_PARAMS[("a0", "stream")] - (2048 + 1) * (600 - CLASSES))
+  assert inference.count_params() == official_short.count_params()
 
 
-def test_stream_frame_by_frame_equals_clip(stream_a0):
-  model = stream_a0
+def test_stream_frame_by_frame_equals_clip(stream_short):
+  model = stream_short
   stream = model.inference_model(streaming=True)
   assert stream.backbone.use_external_states
   x = _video(frames=6, seed=4)
@@ -348,29 +359,29 @@ def test_stream_frame_by_frame_equals_clip(stream_a0):
   np.testing.assert_allclose(logits, clip, atol=1e-5)
   # Not trivially equal: the backbone mixes frames (ReZero scales are open),
   # so per-frame features of the reversed clip are not the reversed features.
-  forward = model.per_frame_embeddings(x)["block1_layer2"].numpy()
-  backward = model.per_frame_embeddings(x[:, ::-1])["block1_layer2"].numpy()
+  forward = model.per_frame_embeddings(x)["block1_layer0"].numpy()
+  backward = model.per_frame_embeddings(x[:, ::-1])["block1_layer0"].numpy()
   assert np.abs(backward[:, ::-1] - forward).max() > 1e-3 * np.abs(
       forward).max()
 
 
-def test_states_in_training_call_are_refused(stream_a0):
-  states = stream_a0.init_states([1, 1, SIZE, SIZE, 3])
+def test_states_in_training_call_are_refused(stream_short):
+  states = stream_short.init_states([1, 1, SIZE, SIZE, 3])
   with pytest.raises(ValueError, match="argument `inputs`"):
-    stream_a0({**states, "image": _video(1, 1)})
+    stream_short({**states, "image": _video(1, 1)})
 
 
-def test_get_config_round_trip(stream_a0):
-  config = stream_a0.get_config()
+def test_get_config_round_trip(stream_short):
+  config = stream_short.get_config()
   assert config["grw_endpoints"] == [
       "stem", "block1",
-      {"endpoint": "block3_layer1", "window": 3, "weight": 0.0, "alpha": 0.5}]
+      {"endpoint": "block3_layer0", "window": 3, "weight": 0.0, "alpha": 0.5}]
   clone = MovinetGRWClassifier.from_config(config)
   assert clone.get_config() == config
   assert [s.endpoint for s in clone.grw_specs] == [
-      "stem", "block1_layer2", "block3_layer1"]
+      "stem", "block1_layer0", "block3_layer0"]
   clone(_video(), training=True)
-  assert clone.count_params() == stream_a0.count_params()
+  assert clone.count_params() == stream_short.count_params()
   assert len(clone.losses) == 3
 
 
@@ -646,13 +657,12 @@ def test_readme_five_lines_fit_lowers_loss_logs_grw_and_stream():
 
 
 @pytest.mark.parametrize("model_id,recipe", [
-    ("a1", "stream"), ("a0", "base"),
+    ("a0", "stream"), ("a1", "stream"), ("a0", "base"),
     pytest.param("a5", "stream", marks=pytest.mark.slow),
 ])
 def test_model_ids_build_with_official_parameter_count(model_id, recipe):
-  # A1, the largest id, and the base recipe (A0); the A0 stream count is
-  # checked on the GRW-trained A0 (test_inference_model_is_official_and_
-  # equal). A2-A4 differ from these only in Model Garden's own block specs,
+  # The smallest ids, the largest one, and the base recipe (A0). A2-A4
+  # differ from these only in Model Garden's own block specs,
   # and each build costs 40-55 s (A2-A4 and A3 base all passed, 2026-12-03;
   # the counts were 7,366,050, 11,043,146, 18,228,326 stream and 7,443,289
   # base).
