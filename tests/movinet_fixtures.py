@@ -1,12 +1,13 @@
 """A0 with one layer per stage, registered in Model Garden's `BLOCK_SPECS`.
 
 Tests of the machinery around a MoViNet (training loops, checkpoints,
-resuming, evaluation, export, the demo) build this short A0 instead of the
-full one: the same stem, stages, head, block types and recipe, 5 blocks
-instead of 15, about a third of the graph to trace. The official sizes keep
-their own tests (`tests/movinet_grw_test.py`: parameter counts of a0-a5, the
-registered experiments, op-for-op equality with the official inference
-graph).
+resuming, evaluation, export, the demo, op-for-op equality with the
+official inference graph) build this short A0 instead of the full one: the
+same stem, stages, head, block types and recipe, 5 blocks instead of 15,
+about a third of the graph to trace. The official sizes keep their own tests
+(`tests/movinet_grw_test.py`: parameter counts of A0, A1 and A5 stream and A0
+base, Model Garden's registered experiment, GRW taps on stages of several
+layers) and the docstring examples.
 
 Importing this module registers `SHORT`; processes the tests start get it
 from `tests/subprocess_site/sitecustomize.py` (see `launch_fixtures.env`).

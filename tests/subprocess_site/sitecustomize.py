@@ -2,8 +2,8 @@
 
 On `PYTHONPATH` of launched scripts (`tests/launch_fixtures.py`'s `env`), so
 that `--model_id=a0_short` (`tests/movinet_fixtures.py`) works there and in
-the processes they spawn. Model Garden's movinet module is left to load when the
-script imports it; the spec is added right after.
+the processes they spawn. Model Garden's movinet module is left to load when
+the script imports it; the spec is added right after.
 """
 
 import importlib.abc
